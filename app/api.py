@@ -1,0 +1,33 @@
+from fastapi import APIRouter, Depends
+
+from app.audit.router import router as audit_router
+from app.auth.deps import get_principal
+from app.auth.router import auth as auth_router
+from app.auth.router import keys as keys_router
+from app.auth.router import users as users_router
+from app.commitments.router import router as commitments_router
+from app.core.errors import problem_responses
+from app.directives.router import router as directives_router
+from app.meta.router import router as meta_router
+from app.people.router import router as people_router
+from app.units.router import router as units_router
+
+# Every operation can answer a malformed request or a payload problem; documented once here.
+api_router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 413, 422))
+# Signing in is the only operation open to anonymous callers; /auth/me and /auth/password
+# authenticate themselves.
+api_router.include_router(auth_router)
+
+protected = APIRouter(dependencies=[Depends(get_principal)], responses=problem_responses(401))
+for router in (
+    units_router,
+    directives_router,
+    people_router,
+    commitments_router,
+    meta_router,
+    users_router,
+    keys_router,
+    audit_router,
+):
+    protected.include_router(router)
+api_router.include_router(protected)

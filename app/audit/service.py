@@ -1,0 +1,73 @@
+"""The audit trail: one event per write, added to the writer's own transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel, col
+
+from app.auth.scope import Scope
+from app.core.middleware import request_id_var
+from app.core.pagination import PageParams, paginate
+from app.models import AuditEvent
+
+# Never copied into the trail: secrets, and derived columns.
+_HIDDEN = {"password_hash", "secret_hash", "search_key", "tokens_valid_from"}
+
+
+def snapshot(record: SQLModel) -> dict[str, Any]:
+    return record.model_dump(mode="json", exclude=_HIDDEN)
+
+
+def record_event(
+    session: Session,
+    *,
+    scope: Scope,
+    action: str,
+    entity: SQLModel,
+    before: dict[str, Any] | None,
+    unit_id: int | None,
+) -> None:
+    """Add the event for a change of `entity`, after flushing it so its id and version are set."""
+    session.flush()
+    principal = scope.principal
+    session.add(
+        AuditEvent(
+            user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
+            actor=principal.name,
+            action=action,
+            entity_type=type(entity).__tablename__,  # type: ignore[arg-type]
+            entity_id=entity.id,  # type: ignore[attr-defined]
+            unit_id=unit_id,
+            before=before,
+            after=snapshot(entity) if action != "delete" else None,
+            request_id=request_id_var.get(),
+        )
+    )
+
+
+def list_events(
+    session: Session,
+    *,
+    scope: Scope,
+    params: PageParams,
+    entity_type: str | None,
+    entity_id: int | None,
+    actor: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, Any]:
+    """Newest first; records outside the caller's subtrees (and user accounts) only for admins."""
+    statement = select(AuditEvent).where(scope.covers(AuditEvent.unit_id))
+    if entity_type:
+        statement = statement.where(col(AuditEvent.entity_type) == entity_type)
+    if entity_id is not None:
+        statement = statement.where(col(AuditEvent.entity_id) == entity_id)
+    if actor:
+        statement = statement.where(col(AuditEvent.actor) == actor)
+    if since:
+        statement = statement.where(col(AuditEvent.at) >= since)
+    if until:
+        statement = statement.where(col(AuditEvent.at) < until)
+    return paginate(session, statement.order_by(col(AuditEvent.id).desc()), params)

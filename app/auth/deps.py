@@ -1,0 +1,65 @@
+"""The one place that resolves the caller: every protected endpoint depends on `ScopeDep`."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from app.auth import service
+from app.auth.scope import Principal, Scope
+from app.core.db import SessionDep
+from app.core.errors import UnauthorizedError
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="Sign in with a username and password; the token goes in `Authorization: Bearer`.",
+)
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key for a machine client."
+)
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    if api_key:
+        principal = service.authenticate_api_key(session, key=api_key)
+    elif token:
+        principal = service.authenticate_token(session, token=token)
+    else:
+        raise UnauthorizedError("Sign in first: send a bearer token or an X-API-Key.")
+    request.state.principal = principal.name  # for the access log
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_scope(session: SessionDep, principal: CurrentPrincipal) -> Scope:
+    return Scope(session, principal)
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=200,
+            description="The record's ETag as last read; a stale one answers 412.",
+        ),
+    ] = None,
+) -> set[str] | None:
+    """The ETags the client accepts, or None for any (no header, an empty one, or `*`)."""
+    if value is None or value.strip() in {"", "*"}:
+        return None
+    return {tag.strip() for tag in value.split(",") if tag.strip()}
+
+
+IfMatch = Annotated[set[str] | None, Depends(if_match)]

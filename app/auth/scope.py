@@ -1,0 +1,108 @@
+"""Who is calling and which part of the tree they may read and write.
+
+A grant gives a role on a unit's subtree (the unit included); `admin` gives everything. Reading
+outside the scope answers 404 (existence is not revealed), writing outside it 403.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Select, select
+from sqlmodel import Session, col
+
+from app.core.errors import ForbiddenError, NotFoundError
+from app.models import Role, UnitClosure
+
+READ_ROLES = frozenset(Role)
+WRITE_ROLES = frozenset({Role.manager})
+REPORT_ROLES = frozenset({Role.manager, Role.reporter})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user or an API key, with its grants as (role, unit id)."""
+
+    name: str
+    grants: tuple[tuple[Role, int | None], ...]
+    user_id: int | None = None
+    api_key_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity for idempotency records."""
+        return f"user:{self.user_id}" if self.user_id is not None else f"key:{self.api_key_id}"
+
+    @property
+    def is_admin(self) -> bool:
+        return any(role == Role.admin for role, _ in self.grants)
+
+    def roots(self, roles: Iterable[Role]) -> list[int]:
+        wanted = set(roles)
+        return sorted({unit for role, unit in self.grants if role in wanted and unit is not None})
+
+    def has_role(self, roles: Iterable[Role]) -> bool:
+        wanted = set(roles)
+        return self.is_admin or any(role in wanted for role, _ in self.grants)
+
+
+SYSTEM = Principal(name="system", grants=((Role.admin, None),))
+
+
+class Scope:
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    def units(self, roles: Iterable[Role] = READ_ROLES) -> Select[int]:
+        """Ids of the units in the subtrees where the principal holds one of the roles."""
+        return select(col(UnitClosure.descendant_id)).where(
+            col(UnitClosure.ancestor_id).in_(self.principal.roots(roles))
+        )
+
+    def covers(self, unit_column: Any) -> ColumnElement[bool]:
+        """A WHERE clause keeping rows whose unit lies in the readable scope."""
+        if self.principal.is_admin:
+            return sa.true()
+        return col(unit_column).in_(self.units())
+
+    def _holds(self, unit_id: int, roles: Iterable[Role]) -> bool:
+        if self.principal.is_admin:
+            return True
+        roots = self.principal.roots(roles)
+        if not roots:
+            return False
+        statement = select(col(UnitClosure.depth)).where(
+            col(UnitClosure.descendant_id) == unit_id, col(UnitClosure.ancestor_id).in_(roots)
+        )
+        return self.session.execute(statement.limit(1)).first() is not None
+
+    def can_read(self, unit_id: int) -> bool:
+        return self._holds(unit_id, READ_ROLES)
+
+    def require_read(self, unit_id: int, not_found: str) -> None:
+        if not self.can_read(unit_id):
+            raise NotFoundError(not_found)
+
+    def require_write(
+        self, unit_id: int | None, action: str, roles: Iterable[Role] = WRITE_ROLES
+    ) -> None:
+        """A unit of None stands for the top of the tree, which only an admin may write."""
+        if unit_id is None:
+            if not self.principal.is_admin:
+                raise ForbiddenError(f"Only an admin may {action}.")
+            return
+        if not self._holds(unit_id, roles):
+            names = " or ".join(sorted(r.value for r in roles))
+            raise ForbiddenError(f"You need the {names} role over unit {unit_id} to {action}.")
+
+    def require_role(self, action: str, roles: Iterable[Role] = WRITE_ROLES) -> None:
+        """For records shared by the whole tree (directives, people)."""
+        if not self.principal.has_role(roles):
+            names = " or ".join(sorted(r.value for r in roles))
+            raise ForbiddenError(f"You need the {names} role to {action}.")
+
+    def require_admin(self, action: str) -> None:
+        if not self.principal.is_admin:
+            raise ForbiddenError(f"Only an admin may {action}.")

@@ -1,0 +1,354 @@
+"""Sign-in, credentials, users with their grants, and API keys."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.schemas import ApiKeyCreate, GrantIn, PasswordChange, Token, UserCreate, UserUpdate
+from app.auth.scope import WRITE_ROLES, Principal, Scope
+from app.core.config import settings
+from app.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidReferenceError,
+    InvalidValueError,
+    NotFoundError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+from app.core.pagination import PageParams, paginate
+from app.core.security import (
+    DUMMY_PASSWORD_HASH,
+    create_access_token,
+    decode_access_token,
+    hash_api_secret,
+    hash_password,
+    new_api_key,
+    same_hash,
+    split_api_key,
+    verify_password,
+)
+from app.models import (
+    USERNAME_MAX_LENGTH,
+    ApiKey,
+    Grant,
+    Role,
+    SignInFailure,
+    Unit,
+    User,
+    utcnow,
+)
+from app.models.base import utcnow_to_the_second
+
+# API keys record their last use at most this often, so that reads stay reads.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def sign_in(session: Session, *, username: str, password: str, client: str) -> Token:
+    if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
+        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
+    failures = list(
+        session.execute(
+            select(col(SignInFailure.at))
+            .where(
+                col(SignInFailure.username) == username,
+                col(SignInFailure.client) == client,
+                col(SignInFailure.at) > window_start,
+            )
+            .order_by(col(SignInFailure.at))
+        ).scalars()
+    )
+    if len(failures) >= settings.sign_in_max_failures:
+        reopens = failures[-settings.sign_in_max_failures] - window_start
+        raise TooManyRequestsError(
+            "Too many failed sign-ins for this username from this address; wait and retry.",
+            retry_after=max(1, int(reopens.total_seconds()) + 1),
+        )
+    user = session.execute(select(User).where(col(User.username) == username)).scalars().first()
+    valid = verify_password(password, user.password_hash if user else DUMMY_PASSWORD_HASH)
+    if user is None or not valid or not user.is_active:
+        session.add(SignInFailure(username=username, client=client))
+        session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
+        session.commit()
+        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+    assert user.id is not None
+    token, lifetime = create_access_token(user.id)
+    return Token(access_token=token, expires_in=lifetime)
+
+
+def _grants(session: Session, user_id: int) -> tuple[tuple[Role, int | None], ...]:
+    rows = session.execute(
+        select(col(Grant.role), col(Grant.unit_id))
+        .where(col(Grant.user_id) == user_id)
+        .order_by(col(Grant.id))
+    )
+    return tuple((role, unit_id) for role, unit_id in rows)
+
+
+def authenticate_token(session: Session, *, token: str) -> Principal:
+    claims = decode_access_token(token)
+    user = session.get(User, claims.user_id) if claims else None
+    if claims is None or user is None or not user.is_active:
+        raise UnauthorizedError("The token is invalid or expired, or the account is disabled.")
+    if claims.issued_at < user.tokens_valid_from:
+        raise UnauthorizedError("The token was revoked (password changed); sign in again.")
+    assert user.id is not None
+    return Principal(name=user.username, grants=_grants(session, user.id), user_id=user.id)
+
+
+def authenticate_api_key(session: Session, *, key: str) -> Principal:
+    parts = split_api_key(key)
+    api_key = (
+        session.execute(select(ApiKey).where(col(ApiKey.prefix) == parts[0])).scalars().first()
+        if parts
+        else None
+    )
+    if (
+        parts is None
+        or api_key is None
+        or not same_hash(api_key.secret_hash, hash_api_secret(parts[1]))
+        or api_key.revoked_at is not None
+    ):
+        raise UnauthorizedError("The API key is invalid or revoked.")
+    creator = session.get(User, api_key.created_by_id)
+    if creator is None or not creator.is_active:
+        raise UnauthorizedError("The API key's creator is disabled.")
+    now = utcnow()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        # Committed here, before the endpoint runs: a bookkeeping write, not a change to audit,
+        # and not one that bumps the key's version.
+        session.execute(
+            ApiKey.__table__.update()  # type: ignore[attr-defined]
+            .where(ApiKey.__table__.c.id == api_key.id)  # type: ignore[attr-defined]
+            .values(last_used_at=now)
+        )
+        session.commit()
+    return Principal(
+        name=f"key:{api_key.prefix}",
+        grants=((api_key.role, api_key.unit_id),),
+        api_key_id=api_key.id,
+    )
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"User {user_id} does not exist.")
+    return user
+
+
+def user_public(session: Session, user: User) -> dict[str, Any]:
+    grants = session.execute(
+        select(Grant).where(col(Grant.user_id) == user.id).order_by(col(Grant.id))
+    ).scalars()
+    return {**user.model_dump(), "grants": [g.model_dump() for g in grants]}
+
+
+def list_users(session: Session, *, scope: Scope, params: PageParams) -> dict[str, Any]:
+    scope.require_admin("list users")
+    page = paginate(session, select(User).order_by(col(User.username)), params)
+    page["items"] = [user_public(session, user) for user in page["items"]]
+    return page
+
+
+def _check_grant_unit(session: Session, grant: GrantIn, field: str) -> None:
+    if grant.unit_id is not None and session.get(Unit, grant.unit_id) is None:
+        raise InvalidReferenceError(field, f"Unit {grant.unit_id} does not exist.")
+
+
+def create_user(session: Session, *, scope: Scope, user_in: UserCreate) -> User:
+    scope.require_admin("create users")
+    if session.execute(select(col(User.id)).where(col(User.username) == user_in.username)).first():
+        raise ConflictError(f"The username {user_in.username!r} is taken.")
+    for grant in user_in.grants:
+        _check_grant_unit(session, grant, "grants")
+    user = User.model_validate(
+        user_in,
+        update={
+            "password_hash": hash_password(user_in.password),
+            "tokens_valid_from": utcnow_to_the_second(),
+        },
+    )
+    session.add(user)
+    record_event(session, scope=scope, action="create", entity=user, before=None, unit_id=None)
+    for role, unit_id in {(g.role, g.unit_id) for g in user_in.grants}:
+        new_grant = Grant(user_id=user.id, role=role, unit_id=unit_id)  # type: ignore[arg-type]
+        session.add(new_grant)
+        record_event(
+            session, scope=scope, action="create", entity=new_grant, before=None, unit_id=unit_id
+        )
+    session.commit()
+    return user
+
+
+def _keep_an_admin(session: Session, *, without_user_id: int | None) -> None:
+    """Refuse a change that would leave no active user holding an admin grant."""
+    others = session.execute(
+        select(func.count())
+        .select_from(Grant)
+        .join(User, col(User.id) == col(Grant.user_id))
+        .where(
+            col(Grant.role) == Role.admin,
+            col(User.is_active),
+            col(User.id) != without_user_id,
+        )
+    ).scalar_one()
+    if others == 0:
+        raise ConflictError("No other active admin would be left: make someone else admin first.")
+
+
+def update_user(session: Session, *, scope: Scope, user: User, user_in: UserUpdate) -> User:
+    scope.require_admin("change users")
+    before = snapshot(user)
+    changes = user_in.model_dump(exclude_unset=True)
+    if changes.get("is_active") is False and user.is_active:
+        holds_admin = session.execute(
+            select(col(Grant.id)).where(
+                col(Grant.user_id) == user.id, col(Grant.role) == Role.admin
+            )
+        ).first()
+        if holds_admin:
+            _keep_an_admin(session, without_user_id=user.id)
+    password = changes.pop("password", None)
+    if password is not None:
+        changes["password_hash"] = hash_password(password)
+    if password is not None or changes.get("is_active") is False:
+        changes["tokens_valid_from"] = utcnow_to_the_second()
+    if user.apply(changes):
+        record_event(
+            session, scope=scope, action="update", entity=user, before=before, unit_id=None
+        )
+    session.commit()
+    return user
+
+
+def change_own_password(
+    session: Session, *, scope: Scope, user: User, change: PasswordChange
+) -> None:
+    if not verify_password(change.current_password, user.password_hash):
+        raise InvalidValueError("current_password", "The current password is wrong.")
+    before = snapshot(user)
+    user.apply(
+        {
+            "password_hash": hash_password(change.new_password),
+            "tokens_valid_from": utcnow_to_the_second(),
+        }
+    )
+    record_event(
+        session, scope=scope, action="change_password", entity=user, before=before, unit_id=None
+    )
+    session.commit()
+
+
+def add_grant(session: Session, *, scope: Scope, user: User, grant_in: GrantIn) -> Grant:
+    scope.require_admin("grant roles")
+    _check_grant_unit(session, grant_in, "unit_id")
+    exists = session.execute(
+        select(col(Grant.id)).where(
+            col(Grant.user_id) == user.id,
+            col(Grant.role) == grant_in.role,
+            col(Grant.unit_id).is_(None)
+            if grant_in.unit_id is None
+            else col(Grant.unit_id) == grant_in.unit_id,
+        )
+    ).first()
+    if exists:
+        raise ConflictError("The user already holds this grant.")
+    grant = Grant(user_id=user.id, role=grant_in.role, unit_id=grant_in.unit_id)  # type: ignore[arg-type]
+    session.add(grant)
+    record_event(
+        session, scope=scope, action="create", entity=grant, before=None, unit_id=grant.unit_id
+    )
+    session.commit()
+    return grant
+
+
+def get_grant(session: Session, *, user: User, grant_id: int) -> Grant:
+    grant = session.get(Grant, grant_id)
+    if grant is None or grant.user_id != user.id:
+        raise NotFoundError(f"User {user.id} has no grant {grant_id}.")
+    return grant
+
+
+def remove_grant(session: Session, *, scope: Scope, grant: Grant) -> None:
+    scope.require_admin("withdraw roles")
+    if grant.role == Role.admin:
+        _keep_an_admin(session, without_user_id=grant.user_id)
+    before = snapshot(grant)
+    session.delete(grant)
+    record_event(
+        session, scope=scope, action="delete", entity=grant, before=before, unit_id=grant.unit_id
+    )
+    session.commit()
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+def _keys_in_scope(scope: Scope) -> Any:
+    if scope.principal.is_admin:
+        return select(ApiKey)
+    return select(ApiKey).where(col(ApiKey.unit_id).in_(scope.units(WRITE_ROLES)))
+
+
+def list_api_keys(session: Session, *, scope: Scope, params: PageParams) -> dict[str, Any]:
+    scope.require_role("list API keys")
+    return paginate(session, _keys_in_scope(scope).order_by(col(ApiKey.id)), params)
+
+
+def get_api_key(session: Session, *, scope: Scope, key_id: int) -> ApiKey:
+    key = session.execute(_keys_in_scope(scope).where(col(ApiKey.id) == key_id)).scalars().first()
+    if key is None:
+        raise NotFoundError(f"API key {key_id} does not exist.")
+    assert isinstance(key, ApiKey)
+    return key
+
+
+def create_api_key(session: Session, *, scope: Scope, key_in: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """A new key holding one grant inside the creator's own scope; returns it with its secret."""
+    if scope.principal.user_id is None:
+        raise ForbiddenError("API keys are created by users, not by other keys.")
+    # Scope first: checking the unit first would tell whether an unseen unit exists.
+    if key_in.role == Role.admin:
+        scope.require_admin("create an admin key")
+    else:
+        scope.require_write(key_in.unit_id, "create a key for this unit")
+    _check_grant_unit(session, key_in, "unit_id")
+    full_key, prefix, secret_hash = new_api_key()
+    key = ApiKey(
+        name=key_in.name,
+        role=key_in.role,
+        unit_id=key_in.unit_id,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        created_by_id=scope.principal.user_id,
+    )
+    session.add(key)
+    record_event(
+        session, scope=scope, action="create", entity=key, before=None, unit_id=key.unit_id
+    )
+    session.commit()
+    return key, full_key
+
+
+def revoke_api_key(session: Session, *, scope: Scope, key: ApiKey) -> ApiKey:
+    if key.role == Role.admin:
+        scope.require_admin("revoke an admin key")
+    else:
+        scope.require_write(key.unit_id, "revoke this key")
+    if key.revoked_at is not None:
+        raise ConflictError(f"API key {key.id} was already revoked on {key.revoked_at:%Y-%m-%d}.")
+    before = snapshot(key)
+    key.apply({"revoked_at": datetime.now(UTC)})
+    record_event(
+        session, scope=scope, action="revoke", entity=key, before=before, unit_id=key.unit_id
+    )
+    session.commit()
+    return key

@@ -1,0 +1,103 @@
+"""`camket`: run the service and manage its database, all from the same settings."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.auth import service as auth
+from app.auth.schemas import GrantIn, UserCreate
+from app.auth.scope import SYSTEM, Scope
+from app.core.config import PROJECT_DIR, settings
+from app.core.db import engine
+from app.core.errors import AppError
+from app.models import Role, Unit
+from app.seed import load_seed
+
+cli = typer.Typer(help="Cam Kết: party-building directive reporting API.", no_args_is_help=True)
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.attributes["database_url"] = database_url or settings.database_url
+    return config
+
+
+@cli.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Upgrade the database schema (CAMKET_DATABASE_URL) to the given revision."""
+    command.upgrade(alembic_config(), revision)
+
+
+@cli.command()
+def seed(
+    directory: Annotated[
+        Path | None, typer.Option(help="Folder of seed files (default: CAMKET_SEED_DIR).")
+    ] = None,
+) -> None:
+    """Load the article's data. Idempotent: records are matched by their natural keys."""
+    counts = load_seed(directory or settings.seed_dir)
+    for name, (created, updated) in counts.items():
+        typer.echo(f"{name}: {created} created, {updated} updated")
+
+
+@cli.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Argument(help="Sign-in name (lower case).")],
+    full_name: Annotated[str, typer.Option(help="Full name.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    ],
+    role: Annotated[Role, typer.Option(help="Role of the grant.")] = Role.admin,
+    unit: Annotated[
+        str | None, typer.Option(help="Code of the unit whose subtree the role covers.")
+    ] = None,
+) -> None:
+    """Create a user with one grant (by default the first admin)."""
+    with Session(engine, expire_on_commit=False) as session:
+        unit_id = None
+        if unit is not None:
+            found = session.execute(select(col(Unit.id)).where(col(Unit.code) == unit)).first()
+            if found is None:
+                raise typer.BadParameter(f"no unit with code {unit!r}", param_hint="--unit")
+            unit_id = found[0]
+        try:
+            user_in = UserCreate(
+                username=username,
+                full_name=full_name,
+                password=password,
+                grants=[GrantIn(role=role, unit_id=unit_id)],
+            )
+            user = auth.create_user(session, scope=Scope(session, SYSTEM), user_in=user_in)
+        except (ValidationError, AppError) as error:
+            raise typer.BadParameter(str(error)) from error
+    typer.echo(f"created user {user.username} (id {user.id}) as {role.value}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = settings.host,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = settings.port,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,  # the app logs one structured line per request itself
+        proxy_headers=True,
+    )
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,358 @@
+"""Commitments: registration with the superior committee, the workflow, progress, lists."""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import REPORT_ROLES, Scope
+from app.commitments.schemas import (
+    CommitmentCreate,
+    CommitmentUpdate,
+    ProgressUpdateCreate,
+    TransitionIn,
+)
+from app.commitments.workflow import (
+    ACCEPTS_PROGRESS,
+    EDITABLE,
+    FINISHED,
+    TRANSITIONS,
+    Side,
+    allowed_actions,
+)
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.pagination import PageParams, paginate
+from app.core.text import contains_pattern, search_key
+from app.models import (
+    AreaOfCharge,
+    Commitment,
+    CommitmentAction,
+    CommitmentCategory,
+    CommitmentEvent,
+    CommitmentKind,
+    CommitmentStatus,
+    Directive,
+    Person,
+    Position,
+    ProgressUpdate,
+    Unit,
+    UnitClosure,
+)
+
+
+class CommitmentSort(StrEnum):
+    deadline = "deadline"
+    year = "year"
+    status = "status"
+    updated_at = "updated_at"
+
+
+@dataclass(frozen=True)
+class CommitmentFilters:
+    root_id: int | None = None
+    registered_with_id: int | None = None
+    year: int | None = None
+    status: CommitmentStatus | None = None
+    kind: CommitmentKind | None = None
+    category: CommitmentCategory | None = None
+    directive_id: int | None = None
+    directing_person_id: int | None = None
+    responsible_person_id: int | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    sort: CommitmentSort = CommitmentSort.updated_at
+    descending: bool = False
+
+
+def get_commitment(session: Session, *, scope: Scope, commitment_id: int) -> Commitment:
+    missing = f"Commitment {commitment_id} does not exist."
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFoundError(missing)
+    scope.require_read(commitment.unit_id, missing)
+    return commitment
+
+
+def _overdue(today: date) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(Commitment.deadline).is_not(None),
+        col(Commitment.deadline) < today,
+        col(Commitment.status).not_in(list(FINISHED)),
+    )
+
+
+def list_commitments(
+    session: Session, *, scope: Scope, params: PageParams, filters: CommitmentFilters
+) -> dict[str, Any]:
+    statement = select(Commitment).where(scope.covers(Commitment.unit_id))
+    if filters.root_id is not None:
+        subtree = select(col(UnitClosure.descendant_id)).where(
+            col(UnitClosure.ancestor_id) == filters.root_id
+        )
+        statement = statement.where(col(Commitment.unit_id).in_(subtree))
+    equal = {
+        Commitment.registered_with_id: filters.registered_with_id,
+        Commitment.year: filters.year,
+        Commitment.status: filters.status,
+        Commitment.kind: filters.kind,
+        Commitment.category: filters.category,
+        Commitment.directive_id: filters.directive_id,
+        Commitment.directing_person_id: filters.directing_person_id,
+        Commitment.responsible_person_id: filters.responsible_person_id,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            statement = statement.where(col(column) == value)
+    if filters.overdue is not None:
+        overdue = _overdue(date.today())
+        statement = statement.where(overdue if filters.overdue else sa.not_(overdue))
+    if filters.q:
+        statement = statement.where(col(Commitment.search_key).like(contains_pattern(filters.q)))
+    key = col(getattr(Commitment, filters.sort.value))
+    # Undated commitments sort after dated ones, whichever the direction and database.
+    order = key.desc().nulls_first() if filters.descending else key.asc().nulls_last()
+    return paginate(session, statement.order_by(order, col(Commitment.id)), params)
+
+
+def _term_overlaps_year(model: type[Position] | type[AreaOfCharge], year: int) -> Any:
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return sa.and_(
+        sa.or_(col(model.start_on).is_(None), col(model.start_on) < end),
+        sa.or_(col(model.end_on).is_(None), col(model.end_on) > start),
+    )
+
+
+def _may_direct(
+    session: Session, *, person_id: int, unit_id: int, superior_id: int, year: int
+) -> bool:
+    """In charge of the unit (or of a unit above it), or holding a post in the superior
+    committee, at some time in the commitment's year."""
+    above_or_self = select(col(UnitClosure.ancestor_id)).where(
+        col(UnitClosure.descendant_id) == unit_id
+    )
+    in_charge = select(col(AreaOfCharge.id)).where(
+        col(AreaOfCharge.person_id) == person_id,
+        col(AreaOfCharge.unit_id).in_(above_or_self),
+        _term_overlaps_year(AreaOfCharge, year),
+    )
+    in_superior = select(col(Position.id)).where(
+        col(Position.person_id) == person_id,
+        col(Position.unit_id) == superior_id,
+        _term_overlaps_year(Position, year),
+    )
+    return session.execute(sa.union_all(in_charge, in_superior).limit(1)).first() is not None
+
+
+def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
+    """The rules every saved commitment keeps."""
+    if session.get(Unit, commitment.unit_id) is None:
+        raise InvalidReferenceError("unit_id", f"Unit {commitment.unit_id} does not exist.")
+    superior_id = commitment.registered_with_id
+    no_superior = InvalidReferenceError("registered_with_id", f"Unit {superior_id} does not exist.")
+    if session.get(Unit, superior_id) is None:
+        raise no_superior
+    is_ancestor = session.execute(
+        select(col(UnitClosure.depth)).where(
+            col(UnitClosure.ancestor_id) == superior_id,
+            col(UnitClosure.descendant_id) == commitment.unit_id,
+            col(UnitClosure.depth) > 0,
+        )
+    ).first()
+    if is_ancestor is None:
+        # The superior of one's own unit may lie above one's scope; any other unit outside it
+        # answers as if it did not exist.
+        if not scope.can_read(superior_id):
+            raise no_superior
+        raise ConflictError(
+            f"A commitment is registered with a superior committee: unit {superior_id} is not "
+            f"above unit {commitment.unit_id}."
+        )
+    if session.get(Directive, commitment.directive_id) is None:
+        raise InvalidReferenceError(
+            "directive_id", f"Directive {commitment.directive_id} does not exist."
+        )
+    for field in ("responsible_person_id", "directing_person_id"):
+        person_id = getattr(commitment, field)
+        if person_id is not None and session.get(Person, person_id) is None:
+            raise InvalidReferenceError(field, f"Person {person_id} does not exist.")
+    if commitment.directing_person_id is not None and not _may_direct(
+        session,
+        person_id=commitment.directing_person_id,
+        unit_id=commitment.unit_id,
+        superior_id=commitment.registered_with_id,
+        year=commitment.year,
+    ):
+        raise ConflictError(
+            f"Person {commitment.directing_person_id} neither is in charge of the unit nor holds a "
+            f"post in the superior committee in {commitment.year}."
+        )
+    if commitment.deadline is not None and commitment.deadline.year < commitment.year:
+        raise InvalidValueError("deadline", "The deadline falls before the commitment's year.")
+
+
+def create_commitment(
+    session: Session, *, scope: Scope, commitment_in: CommitmentCreate
+) -> Commitment:
+    scope.require_write(commitment_in.unit_id, "register commitments for this unit")
+    commitment = Commitment.model_validate(
+        commitment_in,
+        update={"search_key": search_key(commitment_in.title, commitment_in.description)},
+    )
+    _check(session, scope, commitment)
+    session.add(commitment)
+    record_event(
+        session,
+        scope=scope,
+        action="create",
+        entity=commitment,
+        before=None,
+        unit_id=commitment.unit_id,
+    )
+    session.commit()
+    return commitment
+
+
+def update_commitment(
+    session: Session, *, scope: Scope, commitment: Commitment, commitment_in: CommitmentUpdate
+) -> Commitment:
+    scope.require_write(commitment.unit_id, "change this unit's commitments")
+    if commitment.status not in EDITABLE:
+        raise ConflictError(
+            f"Commitment {commitment.id} is {commitment.status.value}: only a draft can be edited."
+        )
+    before = snapshot(commitment)
+    changes = commitment_in.model_dump(exclude_unset=True)
+    if "title" in changes or "description" in changes:
+        changes["search_key"] = search_key(
+            changes.get("title", commitment.title),
+            changes.get("description", commitment.description),
+        )
+    # Checked before any flush: a bad reference answers 422, not an integrity error.
+    with session.no_autoflush:
+        if not commitment.apply(changes):
+            return commitment
+        _check(session, scope, commitment)
+    record_event(
+        session,
+        scope=scope,
+        action="update",
+        entity=commitment,
+        before=before,
+        unit_id=commitment.unit_id,
+    )
+    session.commit()
+    return commitment
+
+
+def transition(
+    session: Session, *, scope: Scope, commitment: Commitment, transition_in: TransitionIn
+) -> Commitment:
+    rule = TRANSITIONS[transition_in.action]
+    if commitment.status not in rule.sources:
+        allowed = ", ".join(a.value for a in allowed_actions(commitment.status)) or "none"
+        raise ConflictError(
+            f"Cannot {rule.action.value} a commitment that is {commitment.status.value}; "
+            f"allowed now: {allowed}."
+        )
+    side_unit = commitment.unit_id if rule.side == Side.unit else commitment.registered_with_id
+    scope.require_write(side_unit, f"{rule.action.value} this commitment")
+    for field in rule.requires:
+        if not getattr(transition_in, field):
+            raise InvalidValueError(field, f"To {rule.action.value}, give {field}.")
+    before = snapshot(commitment)
+    changes: dict[str, Any] = {"status": rule.target}
+    if rule.target in {CommitmentStatus.completed, CommitmentStatus.not_completed}:
+        changes["result_summary"] = transition_in.result_summary
+    if rule.action == CommitmentAction.escalate:
+        changes["escalated_to"] = transition_in.escalated_to
+    commitment.apply(changes)
+    session.add(
+        CommitmentEvent(
+            commitment_id=commitment.id,  # type: ignore[arg-type]
+            action=rule.action,
+            from_status=before["status"],
+            to_status=rule.target,
+            note=transition_in.note,
+            actor=scope.principal.name,
+        )
+    )
+    record_event(
+        session,
+        scope=scope,
+        action=rule.action.value,
+        entity=commitment,
+        before=before,
+        unit_id=commitment.unit_id,
+    )
+    session.commit()
+    return commitment
+
+
+def list_history(session: Session, *, commitment: Commitment) -> list[CommitmentEvent]:
+    return list(
+        session.execute(
+            select(CommitmentEvent)
+            .where(col(CommitmentEvent.commitment_id) == commitment.id)
+            .order_by(col(CommitmentEvent.id))
+        ).scalars()
+    )
+
+
+def list_progress(session: Session, *, commitment: Commitment) -> list[ProgressUpdate]:
+    return list(
+        session.execute(
+            select(ProgressUpdate)
+            .where(col(ProgressUpdate.commitment_id) == commitment.id)
+            .order_by(col(ProgressUpdate.reported_on), col(ProgressUpdate.id))
+        ).scalars()
+    )
+
+
+def add_progress(
+    session: Session, *, scope: Scope, commitment: Commitment, update_in: ProgressUpdateCreate
+) -> ProgressUpdate:
+    scope.require_write(commitment.unit_id, "report progress for this unit", REPORT_ROLES)
+    if commitment.status not in ACCEPTS_PROGRESS:
+        raise ConflictError(
+            f"Progress is reported on accepted or running commitments; this one is "
+            f"{commitment.status.value}."
+        )
+    if update_in.reported_on > date.today():
+        raise InvalidValueError("reported_on", "A progress report cannot be dated in the future.")
+    update = ProgressUpdate(
+        commitment_id=commitment.id,  # type: ignore[arg-type]
+        reported_on=update_in.reported_on,
+        progress_percent=update_in.progress_percent,
+        note=update_in.note,
+        evidence_links=[str(link) for link in update_in.evidence_links],
+        actor=scope.principal.name,
+    )
+    session.add(update)
+    session.flush()
+    # The latest assessed report sets the progress, whatever order reports arrive in.
+    latest = session.execute(
+        select(col(ProgressUpdate.progress_percent))
+        .where(
+            col(ProgressUpdate.commitment_id) == commitment.id,
+            col(ProgressUpdate.progress_percent).is_not(None),
+        )
+        .order_by(col(ProgressUpdate.reported_on).desc(), col(ProgressUpdate.id).desc())
+        .limit(1)
+    ).scalar()
+    if latest is not None:
+        commitment.apply({"progress_percent": latest})
+    record_event(
+        session,
+        scope=scope,
+        action="create",
+        entity=update,
+        before=None,
+        unit_id=commitment.unit_id,
+    )
+    session.commit()
+    return update

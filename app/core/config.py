@@ -1,0 +1,62 @@
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+# Public on purpose: refused outside development (see Settings).
+DEFAULT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting is read from an environment variable `CAMKET_<NAME>` (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="CAMKET_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = f"sqlite:///{PROJECT_DIR / 'var' / 'camket.db'}"
+    # Sync endpoints run in a pool of worker threads and each holds at most one connection, so a
+    # pool as large as the thread pool can never make a request wait for a connection (DESIGN.md:
+    # the default 5 + 10 pool served zero requests under 64 concurrent clients).
+    worker_threads: Annotated[int, Field(ge=1, le=1000)] = 40
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 40
+    db_pool_timeout: Annotated[float, Field(gt=0)] = 30.0
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    log_level: str = "info"
+    seed_dir: Path = PROJECT_DIR / "seed_data"
+
+    # Signs access tokens. The default is public: the service refuses it outside development.
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    # Failed sign-ins per username and client address within the window before 429.
+    sign_in_max_failures: Annotated[int, Field(ge=1)] = 5
+    sign_in_window_seconds: Annotated[int, Field(ge=1)] = 900
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    idempotency_hours: Annotated[int, Field(ge=1)] = 24
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.env != Environment.development and (
+            self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY
+        ):
+            raise ValueError(
+                f"CAMKET_SECRET_KEY must be set when CAMKET_ENV={self.env.value} "
+                "(the default key is public)"
+            )
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("CAMKET_SECRET_KEY must be at least 32 characters")
+        return self
+
+
+settings = Settings()

@@ -1,0 +1,278 @@
+"""Problem details (RFC 9457) for every error the API answers."""
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(
+        description="Where the problem is: `body`, `query` or `path`, then the field."
+    )
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An `application/problem+json` body (RFC 9457)."""
+
+    type: str = Field(description="A URI reference naming the kind of problem.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(default=None, description="What went wrong in this request.")
+    instance: str | None = Field(default=None, description="The request path.")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="One entry per invalid field, for payload and reference errors."
+    )
+
+
+class AppError(Exception):
+    """Base of every domain error; the handler turns it into problem+json."""
+
+    status: int = 500
+    title: str = "Internal Server Error"
+    type: str = "about:blank"
+
+    headers: dict[str, str] | None = None
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+class NotFoundError(AppError):
+    status = 404
+    title = "Not Found"
+    type = "/problems/not-found"
+
+
+class UnauthorizedError(AppError):
+    status = 401
+    title = "Unauthorized"
+    type = "/problems/unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ForbiddenError(AppError):
+    status = 403
+    title = "Forbidden"
+    type = "/problems/forbidden"
+
+
+class PreconditionFailedError(AppError):
+    status = 412
+    title = "Precondition Failed"
+    type = "/problems/stale-version"
+
+
+class TooManyRequestsError(AppError):
+    status = 429
+    title = "Too Many Requests"
+    type = "/problems/too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class ConflictError(AppError):
+    """The request is well formed but breaks a rule of the domain or of the current data."""
+
+    status = 409
+    title = "Conflict"
+    type = "/problems/conflict"
+
+
+class InvalidReferenceError(AppError):
+    """A field of the payload names a record that does not exist."""
+
+    status = 422
+    title = "Unknown Reference"
+    type = "/problems/unknown-reference"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(
+            detail, errors=[{"loc": ["body", field], "msg": detail, "type": "reference"}]
+        )
+
+
+class InvalidValueError(AppError):
+    """A payload field is valid on its own but not together with the others or the stored data."""
+
+    status = 422
+    title = "Unprocessable Content"
+    type = "/problems/invalid-value"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"loc": ["body", field], "msg": detail, "type": "value"}])
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str | None = None,
+    type_: str = "about:blank",
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=type_,
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=[FieldProblem.model_validate(e) for e in errors] if errors is not None else None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json bodies for these statuses."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        status=exc.status,
+        title=exc.title,
+        type_=exc.type,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.method} {request.url.path}."
+    if exc.status_code == 405:
+        # Starlette lists only the methods of the first route matching the path; FastAPI makes
+        # one route per method, so gather them all.
+        allowed = sorted(_allowed_methods(request))
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.url.path} accepts {', '.join(allowed)}, not {request.method}."
+    return problem_response(request, status=exc.status_code, detail=detail, headers=headers)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    def served(method: str) -> bool:
+        scope = {**request.scope, "method": method}
+        return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+    return {method for method in _METHODS if served(method)}
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in jsonable_encoder(exc.errors())
+    ]
+    count = len(errors)
+    return problem_response(
+        request,
+        status=422,
+        title="Unprocessable Content",
+        type_="/problems/validation",
+        detail=f"The request has {count} invalid field{'s' if count != 1 else ''}.",
+        errors=errors,
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services check the rules first and give precise messages; this covers the races between a
+    # check and the commit, which the database's constraints still catch.
+    logger.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=409,
+        title="Conflict",
+        type_="/problems/conflict",
+        detail="The change conflicts with existing data (a unique or reference rule).",
+    )
+
+
+async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
+    # Another writer committed between our read and our update (the version counter moved).
+    return problem_response(
+        request,
+        status=412,
+        title="Precondition Failed",
+        type_="/problems/stale-version",
+        detail="The record was changed by someone else meanwhile; read it again and retry.",
+    )
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.info("data error on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=422,
+        title="Unprocessable Content",
+        type_="/problems/invalid-value",
+        detail="A value is out of the range the database accepts.",
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(request, status=500, detail="An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,79 @@
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import Scope
+from app.core.errors import ConflictError, NotFoundError
+from app.core.pagination import PageParams, paginate
+from app.core.text import contains_pattern, search_key
+from app.directives.schemas import DirectiveCreate, DirectiveUpdate
+from app.models import Directive
+
+
+def get_directive(session: Session, *, directive_id: int) -> Directive:
+    directive = session.get(Directive, directive_id)
+    if directive is None:
+        raise NotFoundError(f"Directive {directive_id} does not exist.")
+    return directive
+
+
+def list_directives(session: Session, *, params: PageParams, q: str | None) -> dict[str, Any]:
+    statement = select(Directive)
+    if q:
+        statement = statement.where(col(Directive.search_key).like(contains_pattern(q)))
+    return paginate(
+        session, statement.order_by(col(Directive.issued_on).desc(), col(Directive.id)), params
+    )
+
+
+def _ensure_code_free(session: Session, code: str, *, exclude_id: int | None = None) -> None:
+    statement = select(col(Directive.id)).where(col(Directive.code) == code)
+    if exclude_id is not None:
+        statement = statement.where(col(Directive.id) != exclude_id)
+    if session.execute(statement).first() is not None:
+        raise ConflictError(f"A directive with code {code!r} already exists.")
+
+
+def create_directive(session: Session, *, scope: Scope, directive_in: DirectiveCreate) -> Directive:
+    scope.require_admin("record directives")
+    _ensure_code_free(session, directive_in.code)
+    directive = Directive.model_validate(
+        directive_in, update={"search_key": search_key(directive_in.code, directive_in.title)}
+    )
+    session.add(directive)
+    record_event(session, scope=scope, action="create", entity=directive, before=None, unit_id=None)
+    session.commit()
+    return directive
+
+
+def update_directive(
+    session: Session, *, scope: Scope, directive: Directive, directive_in: DirectiveUpdate
+) -> Directive:
+    scope.require_admin("change directives")
+    before = snapshot(directive)
+    changes = directive_in.model_dump(exclude_unset=True)
+    if "code" in changes and changes["code"] != directive.code:
+        _ensure_code_free(session, changes["code"], exclude_id=directive.id)
+    if "code" in changes or "title" in changes:
+        changes["search_key"] = search_key(
+            changes.get("code", directive.code), changes.get("title", directive.title)
+        )
+    if directive.apply(changes):
+        record_event(
+            session, scope=scope, action="update", entity=directive, before=before, unit_id=None
+        )
+    session.commit()
+    return directive
+
+
+def delete_directive(session: Session, *, scope: Scope, directive: Directive) -> None:
+    """Only a directive nothing refers to can be deleted; the database enforces it."""
+    scope.require_admin("delete directives")
+    before = snapshot(directive)
+    session.delete(directive)
+    record_event(
+        session, scope=scope, action="delete", entity=directive, before=before, unit_id=None
+    )
+    session.commit()

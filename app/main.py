@@ -1,0 +1,101 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from anyio import to_thread
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
+
+from app.api import api_router
+from app.core.config import settings
+from app.core.errors import Problem, install_error_handlers
+from app.core.middleware import RequestContextMiddleware, configure_access_log
+from app.health import router as health_router
+from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
+
+DESCRIPTION = """
+Cam Kết ("commitment") records how party organisations carry out a directive such as
+**05-CT/TW**: each unit registers a difficult task or pressing issue with its superior committee
+and reports progress; superiors assign party-member recruitment targets down the tree; cells
+follow candidates through admission; everything rolls up into reports and year-end evaluations.
+
+Every `/api/v1` operation but sign-in needs credentials: a bearer token from
+`POST /api/v1/auth/token` (the **Authorize** button does it) or an `X-API-Key`. Each caller sees
+and changes only the subtrees of its grants.
+
+Errors are `application/problem+json` (RFC 9457). Lists answer `{items, total, limit, offset}`.
+Single records carry an `ETag`; send it back as `If-Match` to change them safely (412 when
+someone else changed the record meanwhile). Creates accept an `Idempotency-Key`.
+"""
+
+TAGS = [
+    {
+        "name": "units",
+        "description": "Party organisations as a tree (tỉnh ủy, huyện ủy, đảng ủy xã, chi bộ…).",
+    },
+    {
+        "name": "directives",
+        "description": "Directives whose implementation is reported, e.g. 05-CT/TW.",
+    },
+    {"name": "people", "description": "Cadres named on commitments and areas of charge."},
+    {"name": "positions", "description": "Posts a person holds in a unit over time."},
+    {"name": "areas of charge", "description": "Committee members personally in charge of a unit."},
+    {
+        "name": "commitments",
+        "description": "Difficult tasks and pressing issues a unit registers with its superior "
+        "committee, their workflow and progress.",
+    },
+    {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
+    {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
+    {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},
+    {"name": "api keys", "description": "Credentials for machine clients, sent as `X-API-Key`."},
+    {"name": "audit", "description": "Who changed what, when, before and after."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Sync endpoints run in anyio's thread pool; match it to the database pool (see Settings).
+    to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPIOffline(
+        title="Cam Kết API",
+        version="0.1.0",
+        summary="Party-building directive reporting: commitments, recruitment, reports.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    configure_access_log()
+    # The last added runs first: request ids and the size limit, then idempotency.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_exception_handler(ReplayError, replay_response)
+    app.include_router(health_router)
+    app.include_router(api_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

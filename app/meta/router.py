@@ -1,0 +1,41 @@
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.commitments.workflow import Side
+from app.models import (
+    CommitmentAction,
+    CommitmentCategory,
+    CommitmentKind,
+    CommitmentStatus,
+    Post,
+    Role,
+    UnitKind,
+)
+from app.models.base import LabelledEnum
+
+router = APIRouter(prefix="/meta", tags=["meta"])
+
+ENUMS: dict[str, type[LabelledEnum]] = {
+    "unit_kind": UnitKind,
+    "post": Post,
+    "role": Role,
+    "commitment_kind": CommitmentKind,
+    "commitment_category": CommitmentCategory,
+    "commitment_status": CommitmentStatus,
+    "commitment_action": CommitmentAction,
+    "commitment_side": Side,
+}
+
+
+class EnumValue(BaseModel):
+    value: str
+    label: str
+
+
+@router.get("/enums", response_model=dict[str, list[EnumValue]], summary="Every enum, labelled")
+def enums() -> dict[str, list[EnumValue]]:
+    """Each enum of the API with the official Vietnamese label of every value."""
+    return {
+        name: [EnumValue(value=member.value, label=member.label) for member in enum]
+        for name, enum in ENUMS.items()
+    }

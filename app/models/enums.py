@@ -1,0 +1,73 @@
+"""Enumerations of the domain; each value carries its official Vietnamese label."""
+
+from app.models.base import LabelledEnum
+
+
+class UnitKind(LabelledEnum):
+    province_committee = "province_committee", "Tỉnh ủy"
+    district_committee = "district_committee", "Huyện ủy"
+    commune_committee = "commune_committee", "Đảng ủy xã"
+    grassroots_committee = "grassroots_committee", "Đảng ủy cơ sở"
+    party_cell = "party_cell", "Chi bộ"
+    agency = "agency", "Cơ quan"
+    department = "department", "Ban"
+
+
+class Post(LabelledEnum):
+    """A post held in a unit (chức vụ)."""
+
+    secretary = "secretary", "Bí thư"
+    standing_deputy_secretary = "standing_deputy_secretary", "Phó Bí thư Thường trực"
+    deputy_secretary = "deputy_secretary", "Phó Bí thư"
+    standing_committee_member = "standing_committee_member", "Ủy viên Ban Thường vụ"
+    committee_member = "committee_member", "Ủy viên Ban Chấp hành"
+    department_head = "department_head", "Trưởng ban"
+    department_deputy_head = "department_deputy_head", "Phó Trưởng ban"
+    cell_secretary = "cell_secretary", "Bí thư chi bộ"
+
+
+# Posts that exist only in one kind of unit; every other post belongs to a committee or a cell.
+POST_UNIT_KINDS: dict[Post, frozenset[UnitKind]] = {
+    Post.department_head: frozenset({UnitKind.department}),
+    Post.department_deputy_head: frozenset({UnitKind.department}),
+    Post.cell_secretary: frozenset({UnitKind.party_cell}),
+}
+
+
+class CommitmentKind(LabelledEnum):
+    difficult_task = "difficult_task", "Việc khó"
+    pressing_issue = "pressing_issue", "Vấn đề bức xúc, nổi cộm"
+    weak_link = "weak_link", "Khâu yếu"
+
+
+class CommitmentCategory(LabelledEnum):
+    cadre_conduct = "cadre_conduct", "Tác phong cán bộ, công chức khi tiếp xúc với nhân dân"
+    land_management = "land_management", "Quản lý, sử dụng đất đai"
+    environment = "environment", "Môi trường"
+    site_clearance = "site_clearance", "Giải phóng mặt bằng"
+    complaints_denunciations = "complaints_denunciations", "Giải quyết khiếu nại, tố cáo"
+    land_violations = "land_violations", "Xử lý vi phạm đất đai"
+    party_recruitment = "party_recruitment", "Tạo nguồn phát triển đảng viên"
+    other = "other", "Khác"
+
+
+class CommitmentStatus(LabelledEnum):
+    draft = "draft", "Dự thảo"
+    registered = "registered", "Đã đăng ký"
+    accepted = "accepted", "Đã chấp thuận"
+    in_progress = "in_progress", "Đang thực hiện"
+    completed = "completed", "Hoàn thành"
+    not_completed = "not_completed", "Không hoàn thành"
+    escalated = "escalated", "Chuyển cơ quan có thẩm quyền"
+    cancelled = "cancelled", "Đã hủy"
+
+
+class CommitmentAction(LabelledEnum):
+    register = "register", "Đăng ký với cấp ủy cấp trên"
+    accept = "accept", "Chấp thuận"
+    return_ = "return", "Trả lại"
+    start = "start", "Bắt đầu thực hiện"
+    complete = "complete", "Báo cáo hoàn thành"
+    report_not_completed = "report_not_completed", "Báo cáo không hoàn thành"
+    escalate = "escalate", "Chuyển cơ quan có thẩm quyền"
+    cancel = "cancel", "Hủy"

@@ -1,0 +1,178 @@
+"""People, the posts they hold and the units they are personally in charge of.
+
+Positions and areas of charge are both terms: a person, a unit and a period [start_on, end_on).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import Scope
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.pagination import PageParams, paginate
+from app.core.text import contains_pattern, search_key
+from app.models import POST_UNIT_KINDS, AreaOfCharge, Person, Position, Post, Unit
+from app.people.schemas import PersonCreate, PersonUpdate
+
+Term = TypeVar("Term", Position, AreaOfCharge)
+
+
+def get_person(session: Session, *, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(f"Person {person_id} does not exist.")
+    return person
+
+
+def list_people(session: Session, *, params: PageParams, q: str | None) -> dict[str, Any]:
+    statement = select(Person)
+    if q:
+        statement = statement.where(col(Person.search_key).like(contains_pattern(q)))
+    return paginate(session, statement.order_by(col(Person.search_key), col(Person.id)), params)
+
+
+def create_person(session: Session, *, scope: Scope, person_in: PersonCreate) -> Person:
+    scope.require_role("record people")
+    person = Person.model_validate(
+        person_in, update={"search_key": search_key(person_in.full_name)}
+    )
+    session.add(person)
+    record_event(session, scope=scope, action="create", entity=person, before=None, unit_id=None)
+    session.commit()
+    return person
+
+
+def update_person(
+    session: Session, *, scope: Scope, person: Person, person_in: PersonUpdate
+) -> Person:
+    scope.require_role("change people")
+    before = snapshot(person)
+    changes = person_in.model_dump(exclude_unset=True)
+    if "full_name" in changes:
+        changes["search_key"] = search_key(changes["full_name"])
+    if person.apply(changes):
+        record_event(
+            session, scope=scope, action="update", entity=person, before=before, unit_id=None
+        )
+    session.commit()
+    return person
+
+
+def delete_person(session: Session, *, scope: Scope, person: Person) -> None:
+    """Only a person nothing refers to can be deleted; the database enforces it."""
+    scope.require_role("delete people")
+    before = snapshot(person)
+    session.delete(person)
+    record_event(session, scope=scope, action="delete", entity=person, before=before, unit_id=None)
+    session.commit()
+
+
+@dataclass(frozen=True)
+class TermFilters:
+    person_id: int | None = None
+    unit_id: int | None = None
+    as_of: date | None = None
+
+
+def get_term(session: Session, model: type[Term], *, scope: Scope, term_id: int) -> Term:
+    missing = f"{model.__name__} {term_id} does not exist."
+    term = session.get(model, term_id)
+    if term is None:
+        raise NotFoundError(missing)
+    scope.require_read(term.unit_id, missing)
+    return term
+
+
+def list_terms(
+    session: Session,
+    model: type[Term],
+    *,
+    scope: Scope,
+    params: PageParams,
+    filters: TermFilters,
+    post: Post | None = None,
+) -> dict[str, Any]:
+    statement = select(model).where(scope.covers(model.unit_id))
+    if filters.person_id is not None:
+        statement = statement.where(col(model.person_id) == filters.person_id)
+    if filters.unit_id is not None:
+        statement = statement.where(col(model.unit_id) == filters.unit_id)
+    if filters.as_of is not None:
+        statement = statement.where(
+            sa.or_(col(model.start_on).is_(None), col(model.start_on) <= filters.as_of),
+            sa.or_(col(model.end_on).is_(None), col(model.end_on) > filters.as_of),
+        )
+    if post is not None:
+        statement = statement.where(col(Position.post) == post)
+    order = (
+        col(model.unit_id),
+        col(model.start_on).is_(None),
+        col(model.start_on),
+        col(model.id),
+    )
+    return paginate(session, statement.order_by(*order), params)
+
+
+def _check_term(session: Session, term: Position | AreaOfCharge) -> None:
+    """The rules a term must keep after any create or update."""
+    if session.get(Person, term.person_id) is None:
+        raise InvalidReferenceError("person_id", f"Person {term.person_id} does not exist.")
+    unit = session.get(Unit, term.unit_id)
+    if unit is None:
+        raise InvalidReferenceError("unit_id", f"Unit {term.unit_id} does not exist.")
+    if term.start_on is not None and term.end_on is not None and term.end_on <= term.start_on:
+        raise InvalidValueError("end_on", "end_on must be after start_on.")
+    if term.start_on is not None:
+        if unit.valid_to is not None and term.start_on >= unit.valid_to:
+            raise ConflictError(
+                f"Unit {unit.code} closed on {unit.valid_to}, before {term.start_on}."
+            )
+        if unit.valid_from is not None and term.start_on < unit.valid_from:
+            raise ConflictError(f"Unit {unit.code} only exists from {unit.valid_from}.")
+    if isinstance(term, Position):
+        kinds = POST_UNIT_KINDS.get(term.post)
+        if kinds is not None and unit.kind not in kinds:
+            raise ConflictError(
+                f"The post {term.post.label} ({term.post}) does not exist in a "
+                f"{unit.kind.label} ({unit.kind})."
+            )
+
+
+def create_term(session: Session, model: type[Term], *, scope: Scope, term_in: Any) -> Term:
+    term = model.model_validate(term_in)
+    # Scope first: checking the references first would tell whether an unseen unit exists.
+    scope.require_write(term.unit_id, "record posts and areas of charge in this unit")
+    _check_term(session, term)
+    session.add(term)
+    record_event(
+        session, scope=scope, action="create", entity=term, before=None, unit_id=term.unit_id
+    )
+    session.commit()
+    return term
+
+
+def update_term(session: Session, *, scope: Scope, term: Term, term_in: Any) -> Term:
+    scope.require_write(term.unit_id, "change posts and areas of charge in this unit")
+    before = snapshot(term)
+    if term.apply(term_in.model_dump(exclude_unset=True)):
+        _check_term(session, term)
+        record_event(
+            session, scope=scope, action="update", entity=term, before=before, unit_id=term.unit_id
+        )
+    session.commit()
+    return term
+
+
+def delete_term(session: Session, *, scope: Scope, term: Position | AreaOfCharge) -> None:
+    scope.require_write(term.unit_id, "delete posts and areas of charge in this unit")
+    before = snapshot(term)
+    session.delete(term)
+    record_event(
+        session, scope=scope, action="delete", entity=term, before=before, unit_id=term.unit_id
+    )
+    session.commit()

@@ -1,0 +1,160 @@
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from app.auth.deps import ScopeDep
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.etag import with_etag
+from app.core.pagination import Page, PageDep
+from app.core.schemas import IdQuery
+from app.idempotency import IDEMPOTENT
+from app.models import Unit
+from app.units import service
+from app.units.deps import MaxDepth, UnitDep, UnitFiltersDep, UnitValidityDep
+from app.units.schemas import UnitClose, UnitCreate, UnitNode, UnitPublic, UnitUpdate
+
+router = APIRouter(prefix="/units", tags=["units"])
+
+
+@router.get("", response_model=Page[UnitPublic], summary="List units")
+def list_units(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    filters: UnitFiltersDep,
+    parent_id: IdQuery = None,
+    root_id: IdQuery = None,
+) -> Any:
+    """Units ordered by level, then name. By default only units not closed today are listed.
+
+    `root_id` restricts the list to that unit's subtree (the unit included); `parent_id` to its
+    direct children; `q` searches names and codes without accents or case.
+    """
+    return service.list_units(
+        session, scope=scope, params=page, filters=filters, parent_id=parent_id, root_id=root_id
+    )
+
+
+@router.post(
+    "",
+    response_model=UnitPublic,
+    status_code=201,
+    dependencies=[IDEMPOTENT],
+    summary="Create a unit",
+    responses=problem_responses(403, 409),
+)
+def create_unit(
+    session: SessionDep, scope: ScopeDep, unit_in: UnitCreate, request: Request, response: Response
+) -> Unit:
+    """Create a unit under an open parent (or a root without `parent_id`). `code` is unique."""
+    unit = service.create_unit(session, scope=scope, unit_in=unit_in)
+    response.headers["Location"] = str(request.url_for("get_unit", unit_id=unit.id))
+    return with_etag(response, unit)
+
+
+@router.get(
+    "/{unit_id}",
+    response_model=UnitPublic,
+    summary="Get a unit",
+    responses=problem_responses(404, 412),
+)
+def get_unit(unit: UnitDep, response: Response) -> Unit:
+    """One unit, open or closed, with its kind's Vietnamese label."""
+    return with_etag(response, unit)
+
+
+@router.patch(
+    "/{unit_id}",
+    response_model=UnitPublic,
+    summary="Update or move a unit",
+    responses=problem_responses(403, 404, 409, 412),
+)
+def update_unit(
+    session: SessionDep, scope: ScopeDep, unit: UnitDep, unit_in: UnitUpdate, response: Response
+) -> Unit:
+    """Change the fields sent. A new `parent_id` moves the unit and its whole subtree; the new
+    parent must be open and may not lie in the unit's own subtree."""
+    return with_etag(
+        response, service.update_unit(session, scope=scope, unit=unit, unit_in=unit_in)
+    )
+
+
+@router.post(
+    "/{unit_id}/close",
+    response_model=UnitPublic,
+    dependencies=[IDEMPOTENT],
+    summary="Close a unit",
+    responses=problem_responses(403, 404, 409, 412),
+)
+def close_unit(
+    session: SessionDep, scope: ScopeDep, unit: UnitDep, close_in: UnitClose, response: Response
+) -> Unit:
+    """Set `valid_to`. Units are never deleted: records made against them stay true. A unit with
+    units still open below it on that day cannot close."""
+    closed = service.close_unit(session, scope=scope, unit=unit, valid_to=close_in.valid_to)
+    return with_etag(response, closed)
+
+
+@router.get(
+    "/{unit_id}/children",
+    response_model=Page[UnitPublic],
+    summary="List a unit's direct children",
+    responses=problem_responses(404, 412),
+)
+def list_children(
+    session: SessionDep, scope: ScopeDep, unit: UnitDep, page: PageDep, filters: UnitFiltersDep
+) -> Any:
+    """The units directly below this one, by name; filters as for the unit list."""
+    return service.list_units(session, scope=scope, params=page, filters=filters, parent_id=unit.id)
+
+
+@router.get(
+    "/{unit_id}/descendants",
+    response_model=Page[UnitPublic],
+    summary="List every unit below a unit",
+    responses=problem_responses(404, 412),
+)
+def list_descendants(
+    session: SessionDep,
+    scope: ScopeDep,
+    unit: UnitDep,
+    page: PageDep,
+    filters: UnitFiltersDep,
+    max_depth: MaxDepth = None,
+) -> Any:
+    """The unit's subtree without the unit itself, level by level."""
+    return service.list_units(
+        session,
+        scope=scope,
+        params=page,
+        filters=filters,
+        root_id=unit.id,
+        min_depth=1,
+        max_depth=max_depth,
+    )
+
+
+@router.get(
+    "/{unit_id}/ancestors",
+    response_model=list[UnitPublic],
+    summary="List a unit's superiors",
+    responses=problem_responses(404, 412),
+)
+def list_ancestors(session: SessionDep, scope: ScopeDep, unit: UnitDep) -> list[Unit]:
+    """From the root of the tree down to the unit's parent."""
+    return service.list_ancestors(session, scope=scope, unit=unit)
+
+
+@router.get(
+    "/{unit_id}/tree",
+    response_model=UnitNode,
+    summary="Get a unit's subtree, nested",
+    responses=problem_responses(404, 412, 422),
+)
+def get_tree(
+    session: SessionDep, unit: UnitDep, validity: UnitValidityDep, max_depth: MaxDepth = None
+) -> Any:
+    """The unit with its `children`, recursively; a unit left out by `as_of` or
+    `include_closed` hides its subtree."""
+    return service.get_tree(session, unit=unit, validity=validity, max_depth=max_depth)

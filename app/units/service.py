@@ -1,0 +1,322 @@
+"""The party organisation tree: queries and rules. A unit's subtree includes the unit itself."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import Scope
+from app.core.errors import (
+    AppError,
+    ConflictError,
+    InvalidReferenceError,
+    InvalidValueError,
+    NotFoundError,
+)
+from app.core.pagination import PageParams, paginate
+from app.core.text import contains_pattern, search_key
+from app.models import Unit, UnitClosure, UnitKind
+from app.units.schemas import UnitCreate, UnitUpdate
+
+# A nested tree is built in memory; larger subtrees are read page by page from /descendants.
+MAX_TREE_NODES = 10_000
+# Kinds that never have units below them.
+LEAF_KINDS = frozenset({UnitKind.party_cell})
+
+
+class TreeTooLargeError(AppError):
+    status = 422
+    title = "Result Too Large"
+    type = "/problems/too-large"
+
+
+@dataclass(frozen=True)
+class UnitFilters:
+    q: str | None = None
+    kind: UnitKind | None = None
+    as_of: date | None = None
+    include_closed: bool = False
+
+
+def open_on(day: date) -> ColumnElement[bool]:
+    """Units whose validity [valid_from, valid_to) contains the day."""
+    return sa.and_(
+        sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= day),
+        sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > day),
+    )
+
+
+def _not_closed(today: date) -> ColumnElement[bool]:
+    return sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > today)
+
+
+def _filtered(statement: Select[Any], filters: UnitFilters) -> Select[Any]:
+    if filters.q:
+        statement = statement.where(col(Unit.search_key).like(contains_pattern(filters.q)))
+    if filters.kind:
+        statement = statement.where(col(Unit.kind) == filters.kind)
+    if filters.as_of:
+        statement = statement.where(open_on(filters.as_of))
+    elif not filters.include_closed:
+        statement = statement.where(_not_closed(date.today()))
+    return statement
+
+
+def get_unit(session: Session, *, scope: Scope, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFoundError(f"Unit {unit_id} does not exist.")
+    scope.require_read(unit_id, f"Unit {unit_id} does not exist.")
+    return unit
+
+
+def list_units(
+    session: Session,
+    *,
+    scope: Scope,
+    params: PageParams,
+    filters: UnitFilters,
+    parent_id: int | None = None,
+    root_id: int | None = None,
+    min_depth: int = 0,
+    max_depth: int | None = None,
+) -> dict[str, Any]:
+    """Units matching the filters, ordered by level, name and id.
+
+    `root_id` limits the list to that unit's subtree, between `min_depth` and `max_depth` levels
+    below it.
+    """
+    statement = select(Unit).where(scope.covers(Unit.id))
+    if parent_id is not None:
+        statement = statement.where(col(Unit.parent_id) == parent_id)
+    if root_id is not None:
+        statement = statement.join(
+            UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id)
+        ).where(col(UnitClosure.ancestor_id) == root_id, col(UnitClosure.depth) >= min_depth)
+        if max_depth is not None:
+            statement = statement.where(col(UnitClosure.depth) <= max_depth)
+    statement = _filtered(statement, filters).order_by(
+        col(Unit.level), col(Unit.name), col(Unit.id)
+    )
+    return paginate(session, statement, params)
+
+
+def list_ancestors(session: Session, *, scope: Scope, unit: Unit) -> list[Unit]:
+    """The unit's superiors within the caller's scope, from the top down to its parent."""
+    statement = (
+        select(Unit)
+        .join(UnitClosure, col(UnitClosure.ancestor_id) == col(Unit.id))
+        .where(
+            col(UnitClosure.descendant_id) == unit.id,
+            col(UnitClosure.depth) > 0,
+            scope.covers(Unit.id),
+        )
+        .order_by(col(UnitClosure.depth).desc())
+    )
+    return list(session.execute(statement).scalars())
+
+
+def get_tree(
+    session: Session, *, unit: Unit, validity: UnitFilters, max_depth: int | None
+) -> dict[str, Any]:
+    """The unit and its subtree as nested dicts; filtered-out units hide their own subtree."""
+    statement = (
+        select(Unit)
+        .join(UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id))
+        .where(col(UnitClosure.ancestor_id) == unit.id, col(UnitClosure.depth) > 0)
+    )
+    if max_depth is not None:
+        statement = statement.where(col(UnitClosure.depth) <= max_depth)
+    statement = _filtered(statement, validity)
+    rows = list(
+        session.execute(
+            statement.order_by(col(Unit.level), col(Unit.name), col(Unit.id)).limit(
+                MAX_TREE_NODES + 1
+            )
+        ).scalars()
+    )
+    if len(rows) > MAX_TREE_NODES:
+        raise TreeTooLargeError(
+            f"The subtree has more than {MAX_TREE_NODES} units; pass max_depth or page through "
+            "/descendants."
+        )
+    assert unit.id is not None
+    nodes: dict[int, dict[str, Any]] = {}
+    root = {**unit.model_dump(), "children": []}
+    nodes[unit.id] = root
+    for row in rows:  # parents come before children: ordered by level
+        parent = nodes.get(row.parent_id)
+        if parent is not None:
+            node = {**row.model_dump(), "children": []}
+            parent["children"].append(node)
+            nodes[row.id] = node
+    return root
+
+
+def _ensure_code_free(session: Session, code: str, *, exclude_id: int | None = None) -> None:
+    statement = select(col(Unit.id)).where(col(Unit.code) == code)
+    if exclude_id is not None:
+        statement = statement.where(col(Unit.id) != exclude_id)
+    if session.execute(statement).first() is not None:
+        raise ConflictError(f"A unit with code {code!r} already exists.")
+
+
+def _open_parent(session: Session, parent_id: int) -> Unit:
+    parent = session.get(Unit, parent_id)
+    if parent is None:
+        raise InvalidReferenceError("parent_id", f"Unit {parent_id} does not exist.")
+    if parent.valid_to is not None:
+        raise ConflictError(f"The parent unit {parent.code} closed on {parent.valid_to}.")
+    if parent.kind in LEAF_KINDS:
+        raise ConflictError(f"A {parent.kind.label} ({parent.kind}) cannot have units below it.")
+    return parent
+
+
+def create_unit(session: Session, *, scope: Scope, unit_in: UnitCreate) -> Unit:
+    scope.require_write(unit_in.parent_id, "create a unit there")
+    _ensure_code_free(session, unit_in.code)
+    parent = _open_parent(session, unit_in.parent_id) if unit_in.parent_id is not None else None
+    unit = Unit.model_validate(
+        unit_in,
+        update={
+            "level": parent.level + 1 if parent else 0,
+            "search_key": search_key(unit_in.name, unit_in.code),
+        },
+    )
+    session.add(unit)
+    session.flush()
+    session.execute(insert(UnitClosure).values(ancestor_id=unit.id, descendant_id=unit.id, depth=0))
+    if parent is not None:
+        session.execute(
+            insert(UnitClosure).from_select(
+                ["ancestor_id", "descendant_id", "depth"],
+                select(
+                    col(UnitClosure.ancestor_id), sa.literal(unit.id), col(UnitClosure.depth) + 1
+                ).where(col(UnitClosure.descendant_id) == parent.id),
+            )
+        )
+    record_event(session, scope=scope, action="create", entity=unit, before=None, unit_id=unit.id)
+    session.commit()
+    return unit
+
+
+def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
+    """Re-hang the unit's subtree under `new_parent` in the closure table and shift its levels."""
+    assert unit.id is not None
+    subtree = select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == unit.id)
+    old_ancestors = select(col(UnitClosure.ancestor_id)).where(
+        col(UnitClosure.descendant_id) == unit.id, col(UnitClosure.ancestor_id) != unit.id
+    )
+    session.execute(
+        delete(UnitClosure).where(
+            col(UnitClosure.descendant_id).in_(subtree.scalar_subquery()),
+            col(UnitClosure.ancestor_id).in_(old_ancestors.scalar_subquery()),
+        )
+    )
+    new_level = new_parent.level + 1 if new_parent else 0
+    if new_parent is not None:
+        above = sa.orm.aliased(UnitClosure)
+        below = sa.orm.aliased(UnitClosure)
+        session.execute(
+            insert(UnitClosure).from_select(
+                ["ancestor_id", "descendant_id", "depth"],
+                select(
+                    col(above.ancestor_id),
+                    col(below.descendant_id),
+                    col(above.depth) + col(below.depth) + 1,
+                )
+                # every ancestor of the new parent with every unit of the moved subtree
+                .select_from(above)
+                .join(below, sa.true())
+                .where(
+                    col(above.descendant_id) == new_parent.id, col(below.ancestor_id) == unit.id
+                ),
+            )
+        )
+    session.execute(
+        update(Unit)
+        .where(col(Unit.id).in_(subtree.scalar_subquery()))
+        .values(level=col(Unit.level) + (new_level - unit.level))
+        .execution_options(synchronize_session=False)
+    )
+    unit.level = new_level
+
+
+def _is_in_subtree(session: Session, *, root_id: int, unit_id: int) -> bool:
+    statement = select(col(UnitClosure.depth)).where(
+        col(UnitClosure.ancestor_id) == root_id, col(UnitClosure.descendant_id) == unit_id
+    )
+    return session.execute(statement).first() is not None
+
+
+def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpdate) -> Unit:
+    scope.require_write(unit.id, "change this unit")
+    before = snapshot(unit)
+    changes = unit_in.model_dump(exclude_unset=True)
+    if "code" in changes and changes["code"] != unit.code:
+        _ensure_code_free(session, changes["code"], exclude_id=unit.id)
+    valid_from = changes.get("valid_from", unit.valid_from)
+    if valid_from is not None and unit.valid_to is not None and unit.valid_to <= valid_from:
+        raise InvalidValueError(
+            "valid_from", f"The unit closed on {unit.valid_to}, before {valid_from}."
+        )
+    if changes.get("kind") in LEAF_KINDS and unit.kind not in LEAF_KINDS:
+        has_children = session.execute(
+            select(col(Unit.id)).where(col(Unit.parent_id) == unit.id)
+        ).first()
+        if has_children is not None:
+            raise ConflictError(
+                f"Unit {unit.code} has units below it and cannot become a {changes['kind']}."
+            )
+    if "parent_id" in changes and changes["parent_id"] != unit.parent_id:
+        new_parent_id = changes["parent_id"]
+        if unit.valid_to is not None:
+            raise ConflictError(f"Unit {unit.code} is closed and cannot be moved.")
+        scope.require_write(new_parent_id, "move a unit there")
+        new_parent = _open_parent(session, new_parent_id) if new_parent_id is not None else None
+        if new_parent is not None:
+            assert unit.id is not None
+            assert new_parent.id is not None
+            if _is_in_subtree(session, root_id=unit.id, unit_id=new_parent.id):
+                raise ConflictError(
+                    f"Unit {new_parent.code} lies in the subtree of {unit.code}: "
+                    "that would make a cycle."
+                )
+        _move(session, unit=unit, new_parent=new_parent)
+    if "code" in changes or "name" in changes:
+        changes["search_key"] = search_key(
+            changes.get("name", unit.name), changes.get("code", unit.code)
+        )
+    if unit.apply(changes):
+        record_event(
+            session, scope=scope, action="update", entity=unit, before=before, unit_id=unit.id
+        )
+    session.commit()
+    return unit
+
+
+def close_unit(session: Session, *, scope: Scope, unit: Unit, valid_to: date) -> Unit:
+    scope.require_write(unit.id, "close this unit")
+    if unit.valid_to is not None:
+        raise ConflictError(f"Unit {unit.code} already closed on {unit.valid_to}.")
+    if unit.valid_from is not None and valid_to <= unit.valid_from:
+        raise InvalidValueError(
+            "valid_to", f"valid_to must be after valid_from ({unit.valid_from})."
+        )
+    open_children = session.execute(
+        select(func.count()).where(col(Unit.parent_id) == unit.id, _not_closed(valid_to))
+    ).scalar_one()
+    if open_children:
+        raise ConflictError(
+            f"Unit {unit.code} still has {open_children} open unit(s) below it on {valid_to}: "
+            "close or move them first."
+        )
+    before = snapshot(unit)
+    unit.apply({"valid_to": valid_to})
+    record_event(session, scope=scope, action="close", entity=unit, before=before, unit_id=unit.id)
+    session.commit()
+    return unit

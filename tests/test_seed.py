@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import yaml
+from fastapi.testclient import TestClient
+
+from app.core.config import settings
+from app.seed import load_seed
+
+
+def test_the_article_data_loads_once_and_is_found_through_the_api(client: TestClient) -> None:
+    first = load_seed(settings.seed_dir)
+    assert first["units"] == (4, 0)
+    assert load_seed(settings.seed_dir) == dict.fromkeys(first, (0, 0))
+
+    found = client.get("/api/v1/units", params={"q": "huong son"}).json()["items"]
+    assert [u["name"] for u in found] == ["Đảng bộ xã Hương Sơn"]
+    commune = found[0]
+    chain = [u["name"] for u in client.get(f"/api/v1/units/{commune['id']}/ancestors").json()]
+    assert chain == ["Tỉnh ủy Vĩnh Phúc", "Huyện ủy Bình Xuyên"]
+    directive = client.get("/api/v1/directives", params={"q": "05-CT/TW"}).json()["items"][0]
+    assert directive["issued_on"] == "2016-05-15"
+    assert directive["issuer"] == "Bộ Chính trị"
+    assert len(directive["mottos"]) == 3
+    thoa = client.get("/api/v1/people", params={"q": "kim thoa"}).json()["items"][0]
+    (post,) = client.get("/api/v1/positions", params={"person_id": thoa["id"]}).json()["items"]
+    assert (post["post"], post["unit_id"]) == ("standing_deputy_secretary", commune["id"])
+    the = client.get("/api/v1/people", params={"q": "ngo quoc the"}).json()["items"][0]
+    (post,) = client.get("/api/v1/positions", params={"person_id": the["id"]}).json()["items"]
+    assert post["post"] == "department_deputy_head"
+
+
+def test_editing_the_seed_updates_the_record(client: TestClient, tmp_path: Path) -> None:
+    load_seed(settings.seed_dir)
+    data = yaml.safe_load((settings.seed_dir / "article.yaml").read_text(encoding="utf-8"))
+    data["units"][3]["name"] = "Đảng ủy xã Hương Sơn"
+    (tmp_path / "article.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
+    counts = load_seed(tmp_path)
+    assert counts["units"] == (0, 1)
+    assert counts["directives"] == (0, 0)
+    found = client.get("/api/v1/units", params={"q": "dang uy xa huong son"}).json()["items"]
+    assert len(found) == 1
+
+
+def test_the_article_commitment_is_found_under_binh_xuyen(client: TestClient) -> None:
+    load_seed(settings.seed_dir)
+    district = client.get("/api/v1/units", params={"q": "binh xuyen"}).json()["items"][0]
+    found = client.get(
+        "/api/v1/commitments",
+        params={"root_id": district["id"], "year": 2022, "category": "party_recruitment"},
+    ).json()
+    (commitment,) = found["items"]
+    assert commitment["title"] == "Tháo gỡ khó khăn trong tạo nguồn phát triển đảng viên"
+    assert commitment["registered_with_id"] == district["id"]
+    assert (commitment["kind"], commitment["status"]) == ("difficult_task", "in_progress")
+    assert commitment["directing_person_id"] is None  # the article names nobody
+    assert len(commitment["success_criteria"]) == 3
+    history = client.get(f"/api/v1/commitments/{commitment['id']}/history").json()
+    assert [e["action"] for e in history] == ["register", "accept", "start"]
+    (update,) = client.get(f"/api/v1/commitments/{commitment['id']}/progress-updates").json()
+    assert "15 đảng viên mới" in update["note"]
+    assert update["progress_percent"] is None
