@@ -10,6 +10,8 @@ from app.core.errors import problem_responses
 from app.directives.router import router as directives_router
 from app.meta.router import router as meta_router
 from app.people.router import router as people_router
+from app.recruitment.router import progress as recruitment_progress_router
+from app.recruitment.router import router as recruitment_router
 from app.units.router import router as units_router
 
 # Every operation can answer a malformed request or a payload problem; documented once here.
@@ -24,6 +26,8 @@ for router in (
     directives_router,
     people_router,
     commitments_router,
+    recruitment_router,
+    recruitment_progress_router,
     meta_router,
     users_router,
     keys_router,

@@ -46,6 +46,12 @@ TAGS = [
         "description": "Difficult tasks and pressing issues a unit registers with its superior "
         "committee, their workflow and progress.",
     },
+    {
+        "name": "recruitment",
+        "description": "Admission targets allocated down the tree, candidates through the "
+        "admission pipeline (personal data, scoped), admissions reported as counts, and the "
+        "progress of a unit.",
+    },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},

@@ -131,6 +131,20 @@ class InvalidValueError(AppError):
         super().__init__(detail, errors=[{"loc": ["body", field], "msg": detail, "type": "value"}])
 
 
+class InvalidRowsError(AppError):
+    """Several rows of a bulk payload are wrong; every one is listed and nothing is written."""
+
+    status = 422
+    title = "Invalid Rows"
+    type = "/problems/invalid-rows"
+
+    def __init__(self, detail: str, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__(
+            detail,
+            errors=[{"loc": list(loc), "msg": msg, "type": "value"} for loc, msg in problems],
+        )
+
+
 def problem_response(
     request: Request,
     *,

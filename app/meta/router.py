@@ -3,12 +3,16 @@ from pydantic import BaseModel
 
 from app.commitments.workflow import Side
 from app.models import (
+    CandidateAction,
+    CandidateAlert,
+    CandidateStage,
     CommitmentAction,
     CommitmentCategory,
     CommitmentKind,
     CommitmentStatus,
     Post,
     Role,
+    Sex,
     UnitKind,
 )
 from app.models.base import LabelledEnum
@@ -24,6 +28,10 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "commitment_status": CommitmentStatus,
     "commitment_action": CommitmentAction,
     "commitment_side": Side,
+    "sex": Sex,
+    "candidate_stage": CandidateStage,
+    "candidate_action": CandidateAction,
+    "candidate_alert": CandidateAlert,
 }
 
 

@@ -17,11 +17,15 @@ from app.models.commitment import Commitment, CommitmentBase, CommitmentEvent, P
 from app.models.directive import Directive, DirectiveBase
 from app.models.enums import (
     POST_UNIT_KINDS,
+    CandidateAction,
+    CandidateAlert,
+    CandidateStage,
     CommitmentAction,
     CommitmentCategory,
     CommitmentKind,
     CommitmentStatus,
     Post,
+    Sex,
     UnitKind,
 )
 from app.models.person import (
@@ -32,6 +36,13 @@ from app.models.person import (
     Position,
     PositionBase,
     TermBase,
+)
+from app.models.recruitment import (
+    Candidate,
+    CandidateBase,
+    CandidateEvent,
+    RecruitmentOutcome,
+    RecruitmentTarget,
 )
 from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure
 
@@ -45,6 +56,12 @@ __all__ = [
     "AreaOfCharge",
     "AreaOfChargeBase",
     "AuditEvent",
+    "Candidate",
+    "CandidateAction",
+    "CandidateAlert",
+    "CandidateBase",
+    "CandidateEvent",
+    "CandidateStage",
     "Commitment",
     "CommitmentAction",
     "CommitmentBase",
@@ -63,7 +80,10 @@ __all__ = [
     "PositionBase",
     "Post",
     "ProgressUpdate",
+    "RecruitmentOutcome",
+    "RecruitmentTarget",
     "Role",
+    "Sex",
     "SignInFailure",
     "TermBase",
     "TimestampMixin",

@@ -71,3 +71,40 @@ class CommitmentAction(LabelledEnum):
     report_not_completed = "report_not_completed", "Báo cáo không hoàn thành"
     escalate = "escalate", "Chuyển cơ quan có thẩm quyền"
     cancel = "cancel", "Hủy"
+
+
+class Sex(LabelledEnum):
+    male = "male", "Nam"
+    female = "female", "Nữ"
+
+
+class CandidateStage(LabelledEnum):
+    """The admission pipeline, in order; `dropped` leaves it from any stage before `official`."""
+
+    source = "source", "Quần chúng ưu tú (nguồn phát triển đảng viên)"
+    awareness_course = "awareness_course", "Đã học lớp bồi dưỡng nhận thức về Đảng"
+    applied = "applied", "Đã nộp đơn và lý lịch"
+    verified = "verified", "Đã thẩm tra lý lịch"
+    admitted = "admitted", "Đảng viên dự bị"
+    official = "official", "Đảng viên chính thức"
+    dropped = "dropped", "Dừng theo dõi"
+
+
+class CandidateAction(LabelledEnum):
+    complete_course = "complete_course", "Hoàn thành lớp bồi dưỡng nhận thức về Đảng"
+    apply = "apply", "Nộp đơn và lý lịch"
+    verify = "verify", "Thẩm tra xong lý lịch"
+    admit = "admit", "Quyết định kết nạp"
+    hold_ceremony = "hold_ceremony", "Tổ chức lễ kết nạp"
+    recognise = "recognise", "Công nhận đảng viên chính thức"
+    drop = "drop", "Dừng theo dõi"
+
+
+class CandidateAlert(LabelledEnum):
+    """Deadlines the API watches, from the stage dates and Vietnam's working days."""
+
+    course_expired = "course_expired", "Giấy chứng nhận lớp bồi dưỡng đã hết hạn"
+    ceremony_due = "ceremony_due", "Sắp đến hạn tổ chức lễ kết nạp"
+    ceremony_overdue = "ceremony_overdue", "Quá hạn tổ chức lễ kết nạp"
+    recognition_due = "recognition_due", "Đến hạn xét công nhận đảng viên chính thức"
+    recognition_overdue = "recognition_overdue", "Quá hạn xét công nhận đảng viên chính thức"

@@ -1,0 +1,100 @@
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from app.models.enums import CandidateAction, CandidateStage, Sex
+
+
+class RecruitmentTarget(TimestampMixin, table=True):
+    """A unit's admission target for a year, assigned by its parent."""
+
+    __tablename__ = "recruitment_target"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    year: int = Field(index=True)
+    target: int
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class CandidateBase(SQLModel):
+    full_name: str = Field(min_length=1, max_length=255)
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    sex: Sex | None = Field(default=None, sa_type=enum_column(Sex))
+    occupation: str | None = Field(default=None, max_length=255)
+    helper_person_id: int | None = Field(
+        default=None,
+        foreign_key="person.id",
+        index=True,
+        description="The party member assigned to help the candidate.",
+    )
+    in_charge_person_id: int | None = Field(
+        default=None,
+        foreign_key="person.id",
+        index=True,
+        description="The committee member in charge who follows the candidate.",
+    )
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class Candidate(CandidateBase, TimestampMixin, table=True):
+    """One person on the way to party membership in a unit (normally a party cell).
+
+    The stage dates are the candidate's history; the due dates are derived from them (working
+    days follow Vietnam's public holidays) and stored so that alerts filter in SQL.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    stage: CandidateStage = Field(sa_type=enum_column(CandidateStage), index=True)
+    search_key: str = Field(max_length=300)
+    source_since: date
+    course_completed_on: date | None = None
+    course_valid_until: date | None = None
+    applied_on: date | None = None
+    verified_on: date | None = None
+    admitted_on: date | None = Field(default=None, index=True)
+    decision_number: str | None = Field(default=None, max_length=100)
+    ceremony_due_on: date | None = None
+    ceremony_on: date | None = None
+    probation_ends_on: date | None = None
+    recognition_due_on: date | None = None
+    official_on: date | None = None
+    dropped_on: date | None = None
+    dropped_from: CandidateStage | None = Field(default=None, sa_type=enum_column(CandidateStage))
+    drop_reason: str | None = Field(default=None, max_length=2000)
+
+
+class CandidateEvent(SQLModel, table=True):
+    """One step of a candidate's pipeline, as taken."""
+
+    __tablename__ = "candidate_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    action: CandidateAction = Field(sa_type=enum_column(CandidateAction))
+    from_stage: CandidateStage = Field(sa_type=enum_column(CandidateStage))
+    to_stage: CandidateStage = Field(sa_type=enum_column(CandidateStage))
+    on: date
+    note: str | None = Field(default=None, max_length=5000)
+    actor: str = Field(max_length=120)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RecruitmentOutcome(TimestampMixin, table=True):
+    """Admissions of a unit over a period, reported as a count where no individual records
+    exist (history, imports)."""
+
+    __tablename__ = "recruitment_outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    period_start: date
+    period_end: date
+    admitted: int
+    replaces_individual: bool = Field(default=False)
+    source: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=5000)

@@ -1,0 +1,384 @@
+"""Candidates: the admission pipeline of one person, its statutory dates and alerts.
+
+Candidates are personal data: only callers whose grants cover the unit see them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import REPORT_ROLES, Scope
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.pagination import PageParams
+from app.core.text import contains_pattern, search_key
+from app.models import (
+    AreaOfCharge,
+    Candidate,
+    CandidateAction,
+    CandidateAlert,
+    CandidateEvent,
+    CandidateStage,
+    Person,
+    Position,
+    RecruitmentOutcome,
+    Unit,
+    UnitClosure,
+)
+from app.recruitment import calendar
+from app.recruitment.schemas import (
+    CandidateCreate,
+    CandidatePublic,
+    CandidateTransitionIn,
+    CandidateUpdate,
+)
+from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
+
+S = CandidateStage
+
+
+def alert_conditions(today: date) -> dict[CandidateAlert, sa.ColumnElement[bool]]:
+    """Each alert as a SQL condition on a candidate: the one definition behind the `alerts`
+    of every answer, the `alert=` filter and the counts of the reports."""
+    c = Candidate
+    admitted = col(c.stage) == S.admitted
+    no_ceremony = sa.and_(admitted, col(c.ceremony_on).is_(None))
+    return {
+        CandidateAlert.course_expired: sa.and_(
+            col(c.stage) == S.awareness_course, col(c.course_valid_until) < today
+        ),
+        CandidateAlert.ceremony_due: sa.and_(no_ceremony, col(c.ceremony_due_on) >= today),
+        CandidateAlert.ceremony_overdue: sa.and_(no_ceremony, col(c.ceremony_due_on) < today),
+        CandidateAlert.recognition_due: sa.and_(
+            admitted, col(c.probation_ends_on) <= today, col(c.recognition_due_on) >= today
+        ),
+        CandidateAlert.recognition_overdue: sa.and_(admitted, col(c.recognition_due_on) < today),
+    }
+
+
+OVERDUE_ALERTS = (CandidateAlert.ceremony_overdue, CandidateAlert.recognition_overdue)
+
+
+def overdue_condition(today: date) -> sa.ColumnElement[bool]:
+    conditions = alert_conditions(today)
+    return sa.or_(*(conditions[a] for a in OVERDUE_ALERTS))
+
+
+def stage_on(day: date) -> sa.ColumnElement[Any]:
+    """A candidate's stage as it stood at the end of `day`, from the stage dates."""
+    c = Candidate
+    return sa.case(
+        (col(c.dropped_on) <= day, S.dropped.value),
+        (col(c.official_on) <= day, S.official.value),
+        (col(c.admitted_on) <= day, S.admitted.value),
+        (col(c.verified_on) <= day, S.verified.value),
+        (col(c.applied_on) <= day, S.applied.value),
+        (col(c.course_completed_on) <= day, S.awareness_course.value),
+        else_=S.source.value,
+    )
+
+
+def covered_by_outcome() -> sa.ColumnElement[bool]:
+    """An individual admission that a reported outcome of its unit, or of a unit above, stands
+    for over its period (so reports do not count it twice)."""
+    return sa.exists(
+        select(col(RecruitmentOutcome.id))
+        .join(UnitClosure, col(UnitClosure.ancestor_id) == col(RecruitmentOutcome.unit_id))
+        .where(
+            col(UnitClosure.descendant_id) == col(Candidate.unit_id),
+            col(RecruitmentOutcome.period_start) <= col(Candidate.admitted_on),
+            col(RecruitmentOutcome.period_end) >= col(Candidate.admitted_on),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CandidateFilters:
+    root_id: int | None = None
+    unit_id: int | None = None
+    stage: CandidateStage | None = None
+    alert: CandidateAlert | None = None
+    in_charge_person_id: int | None = None
+    q: str | None = None
+
+
+def _alert_columns(today: date) -> list[sa.ColumnElement[Any]]:
+    return [
+        sa.case((condition, True), else_=False).label(alert.value)
+        for alert, condition in alert_conditions(today).items()
+    ]
+
+
+def _publish(candidate: Candidate, flags: Any) -> CandidatePublic:
+    alerts = [alert for alert in CandidateAlert if getattr(flags, alert.value)]
+    return CandidatePublic.model_validate(candidate, update={"alerts": alerts})
+
+
+def publish(session: Session, candidate: Candidate) -> CandidatePublic:
+    flags = session.execute(
+        select(*_alert_columns(calendar.today())).where(col(Candidate.id) == candidate.id)
+    ).one()
+    return _publish(candidate, flags)
+
+
+def get_candidate(session: Session, *, scope: Scope, candidate_id: int) -> Candidate:
+    missing = f"Candidate {candidate_id} does not exist."
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        raise NotFoundError(missing)
+    scope.require_read(candidate.unit_id, missing)
+    return candidate
+
+
+def list_candidates(
+    session: Session, *, scope: Scope, params: PageParams, filters: CandidateFilters
+) -> dict[str, Any]:
+    today = calendar.today()
+    statement = select(Candidate).where(scope.covers(Candidate.unit_id))
+    if filters.root_id is not None:
+        subtree = select(col(UnitClosure.descendant_id)).where(
+            col(UnitClosure.ancestor_id) == filters.root_id
+        )
+        statement = statement.where(col(Candidate.unit_id).in_(subtree))
+    equal = {
+        Candidate.unit_id: filters.unit_id,
+        Candidate.stage: filters.stage,
+        Candidate.in_charge_person_id: filters.in_charge_person_id,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            statement = statement.where(col(column) == value)
+    if filters.alert is not None:
+        statement = statement.where(alert_conditions(today)[filters.alert])
+    if filters.q:
+        statement = statement.where(col(Candidate.search_key).like(contains_pattern(filters.q)))
+    total = session.execute(select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+    rows = session.execute(
+        statement.add_columns(*_alert_columns(today))
+        .order_by(col(Candidate.search_key), col(Candidate.id))
+        .limit(params.limit)
+        .offset(params.offset)
+    )
+    items = [_publish(row[0], row) for row in rows]
+    return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+
+
+def _follows(session: Session, *, person_id: int, unit_id: int, on: date) -> bool:
+    """In charge of the unit or of a unit above it, or holding a post in a committee above it,
+    on that day."""
+    above_or_self = select(col(UnitClosure.ancestor_id)).where(
+        col(UnitClosure.descendant_id) == unit_id
+    )
+    above = above_or_self.where(col(UnitClosure.depth) > 0)
+
+    def current(model: type[AreaOfCharge] | type[Position]) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            sa.or_(col(model.start_on).is_(None), col(model.start_on) <= on),
+            sa.or_(col(model.end_on).is_(None), col(model.end_on) > on),
+        )
+
+    in_charge = select(col(AreaOfCharge.id)).where(
+        col(AreaOfCharge.person_id) == person_id,
+        col(AreaOfCharge.unit_id).in_(above_or_self),
+        current(AreaOfCharge),
+    )
+    in_committee = select(col(Position.id)).where(
+        col(Position.person_id) == person_id, col(Position.unit_id).in_(above), current(Position)
+    )
+    return session.execute(sa.union_all(in_charge, in_committee).limit(1)).first() is not None
+
+
+def _check(session: Session, candidate: Candidate) -> None:
+    unit = session.get(Unit, candidate.unit_id)
+    if unit is None:
+        raise InvalidReferenceError("unit_id", f"Unit {candidate.unit_id} does not exist.")
+    for field in ("helper_person_id", "in_charge_person_id"):
+        person_id = getattr(candidate, field)
+        if person_id is not None and session.get(Person, person_id) is None:
+            raise InvalidReferenceError(field, f"Person {person_id} does not exist.")
+    if candidate.in_charge_person_id is not None and not _follows(
+        session,
+        person_id=candidate.in_charge_person_id,
+        unit_id=candidate.unit_id,
+        on=calendar.today(),
+    ):
+        raise ConflictError(
+            f"Person {candidate.in_charge_person_id} is neither in charge of unit "
+            f"{candidate.unit_id} nor a member of a committee above it today."
+        )
+
+
+def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateCreate) -> Candidate:
+    scope.require_write(candidate_in.unit_id, "follow candidates of this unit", REPORT_ROLES)
+    if candidate_in.source_since > calendar.today():
+        raise InvalidValueError("source_since", "The date lies in the future.")
+    candidate = Candidate.model_validate(
+        candidate_in,
+        update={"stage": S.source, "search_key": search_key(candidate_in.full_name)},
+    )
+    _check(session, candidate)
+    unit = session.get(Unit, candidate.unit_id)
+    if unit is not None and unit.valid_to is not None:
+        raise ConflictError(f"Unit {unit.id} is closed: it takes no new candidates.")
+    session.add(candidate)
+    record_event(
+        session,
+        scope=scope,
+        action="create",
+        entity=candidate,
+        before=None,
+        unit_id=candidate.unit_id,
+    )
+    session.commit()
+    return candidate
+
+
+def update_candidate(
+    session: Session, *, scope: Scope, candidate: Candidate, candidate_in: CandidateUpdate
+) -> Candidate:
+    scope.require_write(candidate.unit_id, "change candidates of this unit", REPORT_ROLES)
+    before = snapshot(candidate)
+    changes = candidate_in.model_dump(exclude_unset=True)
+    if "full_name" in changes:
+        changes["search_key"] = search_key(changes["full_name"])
+    # Checked before any flush: a bad reference answers 422, not an integrity error.
+    with session.no_autoflush:
+        if not candidate.apply(changes):
+            return candidate
+        if changes.keys() & {"helper_person_id", "in_charge_person_id"}:
+            _check(session, candidate)
+    record_event(
+        session,
+        scope=scope,
+        action="update",
+        entity=candidate,
+        before=before,
+        unit_id=candidate.unit_id,
+    )
+    session.commit()
+    return candidate
+
+
+def _outcome_covering(
+    session: Session, candidate: Candidate, day: date
+) -> RecruitmentOutcome | None:
+    """A reported outcome of the candidate's unit or a unit above whose period holds `day`."""
+    return session.execute(
+        select(RecruitmentOutcome)
+        .join(UnitClosure, col(UnitClosure.ancestor_id) == col(RecruitmentOutcome.unit_id))
+        .where(
+            col(UnitClosure.descendant_id) == candidate.unit_id,
+            col(RecruitmentOutcome.period_start) <= day,
+            col(RecruitmentOutcome.period_end) >= day,
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _step_changes(
+    session: Session, candidate: Candidate, step_in: CandidateTransitionIn
+) -> dict[str, Any]:
+    """What the step sets, once the pipeline's rules allow it (409 otherwise)."""
+    day = step_in.on
+    action = step_in.action
+    changes: dict[str, Any] = {STEPS[action].date_field: day}
+    if action == CandidateAction.complete_course:
+        changes["course_valid_until"] = calendar.course_valid_until(day)
+    elif action == CandidateAction.apply:
+        valid_until = candidate.course_valid_until
+        if valid_until is not None and day > valid_until:
+            raise ConflictError(
+                f"The awareness-course certificate expired on {valid_until.isoformat()}: the "
+                "candidate must complete the course again before applying."
+            )
+    elif action == CandidateAction.admit:
+        outcome = _outcome_covering(session, candidate, day)
+        if outcome is not None and not outcome.replaces_individual:
+            raise ConflictError(
+                f"Outcome {outcome.id} already reports the admissions of unit {outcome.unit_id} "
+                f"from {outcome.period_start.isoformat()} to {outcome.period_end.isoformat()} as "
+                "a count: mark it as replacing individual admissions first."
+            )
+        changes |= {
+            "decision_number": step_in.decision_number,
+            "ceremony_due_on": calendar.ceremony_due_on(day),
+            "probation_ends_on": calendar.probation_ends_on(day),
+            "recognition_due_on": calendar.recognition_due_on(day),
+        }
+    elif action == CandidateAction.hold_ceremony:
+        if candidate.ceremony_on is not None:
+            raise ConflictError(
+                f"The admission ceremony was already held on {candidate.ceremony_on.isoformat()}."
+            )
+    elif action == CandidateAction.recognise:
+        if candidate.ceremony_on is None:
+            raise ConflictError("Hold the admission ceremony before recognising the member.")
+        ends = candidate.probation_ends_on
+        if ends is not None and day < ends:
+            raise ConflictError(
+                f"Probation ends on {ends.isoformat()}: it cannot be recognised earlier."
+            )
+    elif action == CandidateAction.drop:
+        changes |= {"dropped_from": candidate.stage, "drop_reason": step_in.reason}
+    return changes
+
+
+def transition(
+    session: Session, *, scope: Scope, candidate: Candidate, step_in: CandidateTransitionIn
+) -> Candidate:
+    step = STEPS[step_in.action]
+    scope.require_write(candidate.unit_id, "move candidates of this unit", REPORT_ROLES)
+    if candidate.stage not in step.sources:
+        allowed = ", ".join(a.value for a in allowed_actions(candidate.stage)) or "none"
+        raise ConflictError(
+            f"Cannot {step.action.value} a candidate at stage {candidate.stage.value}: stages "
+            f"are not skipped; allowed now: {allowed}."
+        )
+    for field in step.requires:
+        if not getattr(step_in, field):
+            raise InvalidValueError(field, f"To {step.action.value}, give {field}.")
+    if step_in.on > calendar.today():
+        raise InvalidValueError("on", "The date lies in the future.")
+    last = max(d for d in (getattr(candidate, f) for f in STEP_DATES) if d is not None)
+    if step_in.on < last:
+        raise ConflictError(
+            f"The candidate's last step is dated {last.isoformat()}: dates do not go backwards."
+        )
+    changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
+    before = snapshot(candidate)
+    candidate.apply(changes)
+    session.add(
+        CandidateEvent(
+            candidate_id=candidate.id,  # type: ignore[arg-type]
+            action=step.action,
+            from_stage=before["stage"],
+            to_stage=step.target,
+            on=step_in.on,
+            note=step_in.note,
+            actor=scope.principal.name,
+        )
+    )
+    record_event(
+        session,
+        scope=scope,
+        action=step.action.value,
+        entity=candidate,
+        before=before,
+        unit_id=candidate.unit_id,
+    )
+    session.commit()
+    return candidate
+
+
+def list_history(session: Session, *, candidate: Candidate) -> list[CandidateEvent]:
+    return list(
+        session.execute(
+            select(CandidateEvent)
+            .where(col(CandidateEvent.candidate_id) == candidate.id)
+            .order_by(col(CandidateEvent.id))
+        ).scalars()
+    )

@@ -1,0 +1,153 @@
+"""Admissions reported as counts, where no individual records exist (history, imports)."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import REPORT_ROLES, Scope
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.pagination import PageParams, paginate
+from app.models import Candidate, RecruitmentOutcome, Unit, UnitClosure
+from app.recruitment import calendar
+from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
+
+
+@dataclass(frozen=True)
+class OutcomeFilters:
+    root_id: int | None = None
+    unit_id: int | None = None
+    year: int | None = None
+
+
+def get_outcome(session: Session, *, scope: Scope, outcome_id: int) -> RecruitmentOutcome:
+    missing = f"Outcome {outcome_id} does not exist."
+    outcome = session.get(RecruitmentOutcome, outcome_id)
+    if outcome is None:
+        raise NotFoundError(missing)
+    scope.require_read(outcome.unit_id, missing)
+    return outcome
+
+
+def list_outcomes(
+    session: Session, *, scope: Scope, params: PageParams, filters: OutcomeFilters
+) -> dict[str, Any]:
+    statement = select(RecruitmentOutcome).where(scope.covers(RecruitmentOutcome.unit_id))
+    if filters.root_id is not None:
+        subtree = select(col(UnitClosure.descendant_id)).where(
+            col(UnitClosure.ancestor_id) == filters.root_id
+        )
+        statement = statement.where(col(RecruitmentOutcome.unit_id).in_(subtree))
+    if filters.unit_id is not None:
+        statement = statement.where(col(RecruitmentOutcome.unit_id) == filters.unit_id)
+    if filters.year is not None:
+        statement = statement.where(
+            col(RecruitmentOutcome.period_start) <= date(filters.year, 12, 31),
+            col(RecruitmentOutcome.period_end) >= date(filters.year, 1, 1),
+        )
+    order = (col(RecruitmentOutcome.period_start), col(RecruitmentOutcome.id))
+    return paginate(session, statement.order_by(*order), params)
+
+
+def _lineage(unit_id: int) -> sa.Select[Any]:
+    """The unit, the units above it and the units below it: outcomes of any two of them over
+    the same days would count the same admissions twice."""
+    above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
+    below = select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == unit_id)
+    return sa.union(above, below)  # type: ignore[return-value]
+
+
+def _check(session: Session, outcome: RecruitmentOutcome) -> None:
+    if session.get(Unit, outcome.unit_id) is None:
+        raise InvalidReferenceError("unit_id", f"Unit {outcome.unit_id} does not exist.")
+    if outcome.period_end < outcome.period_start:
+        raise InvalidValueError("period_end", "period_end falls before period_start.")
+    if outcome.period_start > calendar.today():
+        raise InvalidValueError("period_start", "The period has not begun.")
+    overlapping = (
+        session.execute(
+            select(RecruitmentOutcome).where(
+                col(RecruitmentOutcome.unit_id).in_(_lineage(outcome.unit_id)),
+                col(RecruitmentOutcome.period_start) <= outcome.period_end,
+                col(RecruitmentOutcome.period_end) >= outcome.period_start,
+                col(RecruitmentOutcome.id) != (outcome.id or 0),
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if overlapping is not None:
+        raise ConflictError(
+            f"Outcome {overlapping.id} of unit {overlapping.unit_id} already reports "
+            f"{overlapping.period_start.isoformat()} to {overlapping.period_end.isoformat()}: "
+            "the same admissions would be counted twice."
+        )
+    if outcome.replaces_individual:
+        return
+    individual = session.execute(
+        select(sa.func.count())
+        .select_from(Candidate)
+        .join(UnitClosure, col(UnitClosure.descendant_id) == col(Candidate.unit_id))
+        .where(
+            col(UnitClosure.ancestor_id) == outcome.unit_id,
+            col(Candidate.admitted_on).between(outcome.period_start, outcome.period_end),
+        )
+    ).scalar_one()
+    if individual:
+        raise ConflictError(
+            f"{individual} individual admissions of unit {outcome.unit_id}'s subtree fall in this "
+            "period: set replaces_individual to report them as this count instead."
+        )
+
+
+def create_outcome(
+    session: Session, *, scope: Scope, outcome_in: OutcomeCreate
+) -> RecruitmentOutcome:
+    scope.require_write(outcome_in.unit_id, "report admissions of this unit", REPORT_ROLES)
+    outcome = RecruitmentOutcome.model_validate(outcome_in)
+    _check(session, outcome)
+    session.add(outcome)
+    record_event(
+        session, scope=scope, action="create", entity=outcome, before=None, unit_id=outcome.unit_id
+    )
+    session.commit()
+    return outcome
+
+
+def update_outcome(
+    session: Session, *, scope: Scope, outcome: RecruitmentOutcome, outcome_in: OutcomeUpdate
+) -> RecruitmentOutcome:
+    scope.require_write(outcome.unit_id, "change admissions of this unit", REPORT_ROLES)
+    before = snapshot(outcome)
+    with session.no_autoflush:
+        if not outcome.apply(outcome_in.model_dump(exclude_unset=True)):
+            return outcome
+        _check(session, outcome)
+    record_event(
+        session,
+        scope=scope,
+        action="update",
+        entity=outcome,
+        before=before,
+        unit_id=outcome.unit_id,
+    )
+    session.commit()
+    return outcome
+
+
+def delete_outcome(session: Session, *, scope: Scope, outcome: RecruitmentOutcome) -> None:
+    scope.require_write(outcome.unit_id, "remove admissions of this unit", REPORT_ROLES)
+    record_event(
+        session,
+        scope=scope,
+        action="delete",
+        entity=outcome,
+        before=snapshot(outcome),
+        unit_id=outcome.unit_id,
+    )
+    session.delete(outcome)
+    session.commit()

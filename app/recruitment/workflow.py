@@ -1,0 +1,65 @@
+"""The admission pipeline as data: which action moves a candidate from which stage to which,
+the date field it sets and what it requires. The API serves it so clients draw buttons from it."""
+
+from dataclasses import dataclass
+
+from app.models import CandidateAction as A
+from app.models import CandidateStage as S
+
+# The dates a candidate's steps set, in pipeline order: a new step may not date before any of them.
+STEP_DATES = (
+    "source_since",
+    "course_completed_on",
+    "applied_on",
+    "verified_on",
+    "admitted_on",
+    "ceremony_on",
+    "official_on",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    action: A
+    sources: tuple[S, ...]
+    target: S
+    date_field: str
+    requires: tuple[str, ...] = ()
+
+
+BEFORE_OFFICIAL = (S.source, S.awareness_course, S.applied, S.verified, S.admitted)
+
+STEPS: dict[A, Step] = {
+    s.action: s
+    for s in (
+        # Taking the course again renews a certificate that expired before the application.
+        Step(
+            A.complete_course,
+            (S.source, S.awareness_course),
+            S.awareness_course,
+            "course_completed_on",
+        ),
+        Step(A.apply, (S.awareness_course,), S.applied, "applied_on"),
+        Step(A.verify, (S.applied,), S.verified, "verified_on"),
+        Step(A.admit, (S.verified,), S.admitted, "admitted_on", ("decision_number",)),
+        # The ceremony is a dated step within the admitted stage, not a stage of its own.
+        Step(A.hold_ceremony, (S.admitted,), S.admitted, "ceremony_on"),
+        Step(A.recognise, (S.admitted,), S.official, "official_on"),
+        Step(A.drop, BEFORE_OFFICIAL, S.dropped, "dropped_on", ("reason",)),
+    )
+}
+
+
+def allowed_actions(stage: S) -> list[A]:
+    return [s.action for s in STEPS.values() if stage in s.sources]
+
+
+def describe() -> str:
+    """The pipeline as a Markdown table, for the OpenAPI description."""
+    rows = [
+        f"| `{s.action.value}` | {', '.join(f'`{x.value}`' for x in s.sources)} | "
+        f"`{s.target.value}` | `{s.date_field}` | {', '.join(s.requires) or '—'} |"
+        for s in STEPS.values()
+    ]
+    header = "| action | from | to | sets | requires |\n|---|---|---|---|---|"
+    return header + "\n" + "\n".join(rows)
