@@ -30,11 +30,14 @@ from app.models import (
     Person,
     Position,
     ProgressUpdate,
+    RecruitmentOutcome,
     Unit,
     User,
 )
 from app.people import service as people
 from app.people.schemas import PersonCreate, PositionCreate, PositionUpdate
+from app.recruitment import outcomes
+from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 from app.units import service as units
 from app.units.schemas import UnitCreate, UnitUpdate
 
@@ -214,6 +217,33 @@ def _seed_commitments(
                 )
 
 
+def _seed_outcomes(
+    session: Session, scope: Scope, rows: list[dict[str, Any]], tally: Counter[str]
+) -> None:
+    for row in rows:
+        outcome_in = OutcomeCreate.model_validate(
+            {**row, "unit_id": _unit_id(session, row["unit"])}
+        )
+        outcome = _one(
+            session,
+            select(RecruitmentOutcome).where(
+                col(RecruitmentOutcome.unit_id) == outcome_in.unit_id,
+                col(RecruitmentOutcome.period_start) == outcome_in.period_start,
+                col(RecruitmentOutcome.period_end) == outcome_in.period_end,
+            ),
+        )
+        if outcome is None:
+            outcomes.create_outcome(session, scope=scope, outcome_in=outcome_in)
+            tally["created"] += 1
+            continue
+        update_in = OutcomeUpdate.model_validate(
+            outcome_in.model_dump(include=set(OutcomeUpdate.model_fields))
+        )
+        if _changed(outcome, update_in.model_dump()):
+            outcomes.update_outcome(session, scope=scope, outcome=outcome, outcome_in=update_in)
+            tally["updated"] += 1
+
+
 # Development only: accounts to try the API with, documented in the README.
 DEMO_ACCOUNTS = [
     {
@@ -255,6 +285,7 @@ SECTIONS = {
     "people": _seed_people,
     "positions": _seed_positions,
     "commitments": _seed_commitments,
+    "recruitment_outcomes": _seed_outcomes,
     "demo accounts": _seed_demo_accounts,
 }
 

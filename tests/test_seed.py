@@ -61,3 +61,24 @@ def test_the_article_commitment_is_found_under_binh_xuyen(client: TestClient) ->
     (update,) = client.get(f"/api/v1/commitments/{commitment['id']}/progress-updates").json()
     assert "15 đảng viên mới" in update["note"]
     assert update["progress_percent"] is None
+
+
+def test_the_article_admissions_show_as_reported_counts_for_huong_son(
+    client: TestClient,
+) -> None:
+    load_seed(settings.seed_dir)
+    commune = client.get("/api/v1/units", params={"q": "huong son"}).json()["items"][0]
+    response = client.get(
+        f"/api/v1/units/{commune['id']}/recruitment", params={"from_year": 2021, "to_year": 2022}
+    )
+    assert response.status_code == 200, response.text
+    figures = response.json()["unit"]
+    assert (figures["admitted_reported"], figures["admitted_individual"]) == (15, 0)
+    assert figures["admitted"] == 15
+    # The article gives no target, and no count can be split into one of its years.
+    assert figures["target"] is None
+    assert figures["achievement_percent"] is None
+    one_year = client.get(
+        f"/api/v1/units/{commune['id']}/recruitment", params={"from_year": 2022, "to_year": 2022}
+    ).json()["unit"]
+    assert (one_year["admitted"], one_year["outcomes_straddling"]) == (0, 1)
