@@ -8,6 +8,7 @@ from app.auth.router import users as users_router
 from app.commitments.router import router as commitments_router
 from app.core.errors import problem_responses
 from app.directives.router import router as directives_router
+from app.evaluations.router import router as evaluations_router
 from app.meta.router import router as meta_router
 from app.people.router import router as people_router
 from app.recruitment.router import progress as recruitment_progress_router
@@ -28,6 +29,7 @@ for router in (
     commitments_router,
     recruitment_router,
     recruitment_progress_router,
+    evaluations_router,
     meta_router,
     users_router,
     keys_router,

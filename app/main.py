@@ -52,6 +52,11 @@ TAGS = [
         "admission pipeline (personal data, scoped), admissions reported as counts, and the "
         "progress of a unit.",
     },
+    {
+        "name": "evaluations",
+        "description": "Year-end grades: self-assessment, the superior's proposal and "
+        "decision, caps on excellent grades, and a suggested grade with its reasons.",
+    },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     idempotency_hours: Annotated[int, Field(ge=1)] = 24
 
+    # The suggested year-end grade (GET /evaluations/suggestion), from the unit's recruitment
+    # achievement (admitted / target, %) and its commitments' outcomes:
+    # excellent needs the achievement at least this high, and every commitment completed;
+    grade_excellent_min_achievement: Annotated[float, Field(ge=0, le=1000)] = 100.0
+    # good needs at least this, and no commitment left unfinished or failed;
+    grade_good_min_achievement: Annotated[float, Field(ge=0, le=1000)] = 80.0
+    # under this (or with a commitment not completed) the suggestion is not completed.
+    grade_completed_min_achievement: Annotated[float, Field(ge=0, le=1000)] = 50.0
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env != Environment.development and (
@@ -53,6 +62,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"CAMKET_SECRET_KEY must be set when CAMKET_ENV={self.env.value} "
                 "(the default key is public)"
+            )
+        if not (
+            self.grade_completed_min_achievement
+            <= self.grade_good_min_achievement
+            <= self.grade_excellent_min_achievement
+        ):
+            raise ValueError(
+                "CAMKET_GRADE_*_MIN_ACHIEVEMENT must rise from completed to good to excellent"
             )
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("CAMKET_SECRET_KEY must be at least 32 characters")

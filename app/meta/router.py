@@ -10,6 +10,8 @@ from app.models import (
     CommitmentCategory,
     CommitmentKind,
     CommitmentStatus,
+    EvaluationStatus,
+    Grade,
     Post,
     Role,
     Sex,
@@ -32,6 +34,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "candidate_stage": CandidateStage,
     "candidate_action": CandidateAction,
     "candidate_alert": CandidateAlert,
+    "grade": Grade,
+    "evaluation_status": EvaluationStatus,
 }
 
 

@@ -24,10 +24,13 @@ from app.models.enums import (
     CommitmentCategory,
     CommitmentKind,
     CommitmentStatus,
+    EvaluationStatus,
+    Grade,
     Post,
     Sex,
     UnitKind,
 )
+from app.models.evaluation import Evaluation, ExcellenceCap
 from app.models.person import (
     AreaOfCharge,
     AreaOfChargeBase,
@@ -71,6 +74,10 @@ __all__ = [
     "CommitmentStatus",
     "Directive",
     "DirectiveBase",
+    "Evaluation",
+    "EvaluationStatus",
+    "ExcellenceCap",
+    "Grade",
     "Grant",
     "GrantBase",
     "IdempotencyRecord",

@@ -108,3 +108,18 @@ class CandidateAlert(LabelledEnum):
     ceremony_overdue = "ceremony_overdue", "Quá hạn tổ chức lễ kết nạp"
     recognition_due = "recognition_due", "Đến hạn xét công nhận đảng viên chính thức"
     recognition_overdue = "recognition_overdue", "Quá hạn xét công nhận đảng viên chính thức"
+
+
+class Grade(LabelledEnum):
+    """A party organisation's year-end quality grade (xếp loại chất lượng)."""
+
+    excellent = "excellent", "Hoàn thành xuất sắc nhiệm vụ"
+    good = "good", "Hoàn thành tốt nhiệm vụ"
+    completed = "completed", "Hoàn thành nhiệm vụ"
+    not_completed = "not_completed", "Không hoàn thành nhiệm vụ"
+
+
+class EvaluationStatus(LabelledEnum):
+    self_assessed = "self_assessed", "Đã tự đánh giá"
+    proposed = "proposed", "Cấp trên đã đề xuất"
+    decided = "decided", "Cấp trên đã quyết định"

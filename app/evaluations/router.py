@@ -1,0 +1,229 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.auth.deps import IfMatch, ScopeDep
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.etag import check_if_match, with_etag
+from app.core.pagination import Page, PageDep
+from app.core.schemas import IdPath, IdQuery
+from app.evaluations import service
+from app.evaluations.schemas import (
+    CapIn,
+    CapPublic,
+    CapUpdate,
+    EvaluationPublic,
+    GradeIn,
+    SelfAssessmentIn,
+    SelfAssessmentUpdate,
+    Suggestion,
+)
+from app.evaluations.service import EvaluationFilters
+from app.idempotency import IDEMPOTENT
+from app.models import Evaluation, EvaluationStatus, ExcellenceCap
+from app.units.service import get_unit
+
+router = APIRouter(prefix="/evaluations", tags=["evaluations"])
+
+YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
+RequiredYear = Annotated[int, Query(ge=1990, le=2100)]
+
+
+def get_evaluation_or_404(
+    evaluation_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
+) -> Evaluation:
+    evaluation = service.get_evaluation(session, scope=scope, evaluation_id=evaluation_id)
+    check_if_match(evaluation, if_match)
+    return evaluation
+
+
+EvaluationDep = Annotated[Evaluation, Depends(get_evaluation_or_404)]
+
+
+def get_cap_or_404(
+    cap_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
+) -> ExcellenceCap:
+    cap = service.get_cap(session, scope=scope, cap_id=cap_id)
+    check_if_match(cap, if_match)
+    return cap
+
+
+CapDep = Annotated[ExcellenceCap, Depends(get_cap_or_404)]
+
+
+def evaluation_filters(
+    root_id: IdQuery = None,
+    unit_id: IdQuery = None,
+    year: YearQuery = None,
+    status: EvaluationStatus | None = None,
+) -> EvaluationFilters:
+    return EvaluationFilters(root_id=root_id, unit_id=unit_id, year=year, status=status)
+
+
+@router.get(
+    "/suggestion",
+    response_model=Suggestion,
+    summary="Suggest a unit's grade",
+    responses=problem_responses(404),
+)
+def suggestion(
+    session: SessionDep,
+    scope: ScopeDep,
+    unit_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    year: RequiredYear,
+) -> Suggestion:
+    """Computed from the unit's recruitment achievement for the year and its own commitments'
+    outcomes, with a score and the reasons line by line. The thresholds are settings
+    (`CAMKET_GRADE_*_MIN_ACHIEVEMENT`): a commitment not completed, or an achievement under
+    the *completed* threshold (50%), suggests **not completed**; the *excellent* threshold
+    (100%) with every commitment completed, **excellent**; the *good* threshold (80%), or no
+    target, with no commitment unfinished, **good**; anything else **completed**."""
+    unit = get_unit(session, scope=scope, unit_id=unit_id)
+    return service.suggest(session, unit=unit, year=year)
+
+
+@router.get("/caps", response_model=list[CapPublic], summary="List caps on excellent grades")
+def list_caps(
+    session: SessionDep, scope: ScopeDep, unit_id: IdQuery = None, year: YearQuery = None
+) -> list[CapPublic]:
+    """Each with the number of children it applies to, how many may be excellent and how many
+    are."""
+    return service.list_caps(session, scope=scope, unit_id=unit_id, year=year)
+
+
+@router.post(
+    "/caps",
+    response_model=CapPublic,
+    status_code=201,
+    dependencies=[IDEMPOTENT],
+    summary="Cap the share of excellent grades among a unit's children",
+    responses=problem_responses(403, 409),
+)
+def create_cap(
+    session: SessionDep, scope: ScopeDep, cap_in: CapIn, response: Response
+) -> CapPublic:
+    """By the unit's managers; one per unit and year. A decision of *excellent* that would
+    exceed it answers 409, and so does a cap below the excellent grades already decided."""
+    cap = service.create_cap(session, scope=scope, cap_in=cap_in)
+    with_etag(response, cap)
+    return service.publish_cap(session, cap)
+
+
+@router.patch(
+    "/caps/{cap_id}",
+    response_model=CapPublic,
+    summary="Change a cap",
+    responses=problem_responses(403, 404, 409, 412),
+)
+def update_cap(
+    session: SessionDep, scope: ScopeDep, cap: CapDep, cap_in: CapUpdate, response: Response
+) -> CapPublic:
+    """Not below the excellent grades already decided (409)."""
+    updated = service.update_cap(session, scope=scope, cap=cap, cap_in=cap_in)
+    with_etag(response, updated)
+    return service.publish_cap(session, updated)
+
+
+@router.get("", response_model=Page[EvaluationPublic], summary="List evaluations")
+def list_evaluations(
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    filters: Annotated[EvaluationFilters, Depends(evaluation_filters)],
+) -> Any:
+    """Evaluations of the units in the caller's scope, by year then unit."""
+    return service.list_evaluations(session, scope=scope, params=page, filters=filters)
+
+
+@router.post(
+    "",
+    response_model=EvaluationPublic,
+    status_code=201,
+    dependencies=[IDEMPOTENT],
+    summary="Self-assess a unit's year",
+    responses=problem_responses(403, 409),
+)
+def self_assess(
+    session: SessionDep,
+    scope: ScopeDep,
+    assessment_in: SelfAssessmentIn,
+    request: Request,
+    response: Response,
+) -> Evaluation:
+    """By the unit's managers; one evaluation per unit and year (409 on a second)."""
+    evaluation = service.self_assess(session, scope=scope, assessment_in=assessment_in)
+    response.headers["Location"] = str(
+        request.url_for("get_evaluation", evaluation_id=evaluation.id)
+    )
+    return with_etag(response, evaluation)
+
+
+@router.get(
+    "/{evaluation_id}",
+    response_model=EvaluationPublic,
+    summary="Get an evaluation",
+    responses=problem_responses(404, 412),
+)
+def get_evaluation(evaluation: EvaluationDep, response: Response) -> Evaluation:
+    """Each step with its grade, note and author; `grade` is the one that stands."""
+    return with_etag(response, evaluation)
+
+
+@router.patch(
+    "/{evaluation_id}",
+    response_model=EvaluationPublic,
+    summary="Change a self-assessment",
+    responses=problem_responses(403, 404, 409, 412),
+)
+def update_self_assessment(
+    session: SessionDep,
+    scope: ScopeDep,
+    evaluation: EvaluationDep,
+    update_in: SelfAssessmentUpdate,
+    response: Response,
+) -> Evaluation:
+    """By the unit's managers, until the superior proposes a grade (409 after)."""
+    updated = service.update_self_assessment(
+        session, scope=scope, evaluation=evaluation, update_in=update_in
+    )
+    return with_etag(response, updated)
+
+
+@router.post(
+    "/{evaluation_id}/proposal",
+    response_model=EvaluationPublic,
+    summary="Propose the grade (superior)",
+    responses=problem_responses(403, 404, 409, 412),
+)
+def propose(
+    session: SessionDep,
+    scope: ScopeDep,
+    evaluation: EvaluationDep,
+    grade_in: GradeIn,
+    response: Response,
+) -> Evaluation:
+    """By managers or reporters of the unit's parent, until the grade is decided."""
+    return with_etag(
+        response, service.propose(session, scope=scope, evaluation=evaluation, grade_in=grade_in)
+    )
+
+
+@router.post(
+    "/{evaluation_id}/decision",
+    response_model=EvaluationPublic,
+    summary="Decide the grade (superior)",
+    responses=problem_responses(403, 404, 409, 412),
+)
+def decide(
+    session: SessionDep,
+    scope: ScopeDep,
+    evaluation: EvaluationDep,
+    grade_in: GradeIn,
+    response: Response,
+) -> Evaluation:
+    """By managers of the unit's parent, once proposed; *excellent* must fit the parent's cap
+    for the year (409)."""
+    return with_etag(
+        response, service.decide(session, scope=scope, evaluation=evaluation, grade_in=grade_in)
+    )

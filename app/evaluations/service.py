@@ -1,0 +1,405 @@
+"""Year-end evaluations: the unit's self-assessment, the superior's proposal and decision, the
+cap on excellent grades among a superior's children, and a suggested grade with its reasons."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from app.audit.service import record_event, snapshot
+from app.auth.scope import REPORT_ROLES, Scope
+from app.commitments.workflow import FINISHED
+from app.core.config import settings
+from app.core.errors import ConflictError, InvalidReferenceError, NotFoundError
+from app.core.pagination import PageParams, paginate
+from app.evaluations.schemas import (
+    CapIn,
+    CapPublic,
+    CapUpdate,
+    GradeIn,
+    SelfAssessmentIn,
+    SelfAssessmentUpdate,
+    Suggestion,
+)
+from app.models import (
+    Commitment,
+    CommitmentStatus,
+    Evaluation,
+    EvaluationStatus,
+    ExcellenceCap,
+    Grade,
+    Unit,
+    UnitClosure,
+)
+from app.recruitment.rollup import recruitment_figures
+
+
+@dataclass(frozen=True)
+class EvaluationFilters:
+    root_id: int | None = None
+    unit_id: int | None = None
+    year: int | None = None
+    status: EvaluationStatus | None = None
+
+
+def _unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise InvalidReferenceError("unit_id", f"Unit {unit_id} does not exist.")
+    return unit
+
+
+def get_evaluation(session: Session, *, scope: Scope, evaluation_id: int) -> Evaluation:
+    missing = f"Evaluation {evaluation_id} does not exist."
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise NotFoundError(missing)
+    scope.require_read(evaluation.unit_id, missing)
+    return evaluation
+
+
+def list_evaluations(
+    session: Session, *, scope: Scope, params: PageParams, filters: EvaluationFilters
+) -> dict[str, Any]:
+    statement = select(Evaluation).where(scope.covers(Evaluation.unit_id))
+    if filters.root_id is not None:
+        subtree = select(col(UnitClosure.descendant_id)).where(
+            col(UnitClosure.ancestor_id) == filters.root_id
+        )
+        statement = statement.where(col(Evaluation.unit_id).in_(subtree))
+    equal = {
+        Evaluation.unit_id: filters.unit_id,
+        Evaluation.year: filters.year,
+        Evaluation.status: filters.status,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            statement = statement.where(col(column) == value)
+    order = (col(Evaluation.year), col(Evaluation.unit_id))
+    return paginate(session, statement.order_by(*order), params)
+
+
+def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessmentIn) -> Evaluation:
+    _unit(session, assessment_in.unit_id)
+    scope.require_write(assessment_in.unit_id, "assess this unit")
+    existing = session.execute(
+        select(col(Evaluation.id)).where(
+            col(Evaluation.unit_id) == assessment_in.unit_id,
+            col(Evaluation.year) == assessment_in.year,
+        )
+    ).scalar()
+    if existing is not None:
+        raise ConflictError(
+            f"Unit {assessment_in.unit_id} already has evaluation {existing} for "
+            f"{assessment_in.year}."
+        )
+    evaluation = Evaluation(
+        unit_id=assessment_in.unit_id,
+        year=assessment_in.year,
+        status=EvaluationStatus.self_assessed,
+        self_grade=assessment_in.grade,
+        self_note=assessment_in.note,
+        self_assessed_by=scope.principal.name,
+    )
+    session.add(evaluation)
+    record_event(
+        session,
+        scope=scope,
+        action="create",
+        entity=evaluation,
+        before=None,
+        unit_id=evaluation.unit_id,
+    )
+    session.commit()
+    return evaluation
+
+
+def _save(
+    session: Session, scope: Scope, evaluation: Evaluation, action: str, changes: dict[str, Any]
+) -> Evaluation:
+    before = snapshot(evaluation)
+    if evaluation.apply(changes):
+        record_event(
+            session,
+            scope=scope,
+            action=action,
+            entity=evaluation,
+            before=before,
+            unit_id=evaluation.unit_id,
+        )
+        session.commit()
+    return evaluation
+
+
+def update_self_assessment(
+    session: Session, *, scope: Scope, evaluation: Evaluation, update_in: SelfAssessmentUpdate
+) -> Evaluation:
+    scope.require_write(evaluation.unit_id, "assess this unit")
+    if evaluation.status != EvaluationStatus.self_assessed:
+        raise ConflictError("The superior has taken the evaluation up: it no longer changes.")
+    changes = update_in.model_dump(exclude_unset=True)
+    renamed = {"grade": "self_grade", "note": "self_note"}
+    return _save(session, scope, evaluation, "update", {renamed[k]: v for k, v in changes.items()})
+
+
+def _superior_of(session: Session, evaluation: Evaluation) -> int | None:
+    return _unit(session, evaluation.unit_id).parent_id
+
+
+def propose(
+    session: Session, *, scope: Scope, evaluation: Evaluation, grade_in: GradeIn
+) -> Evaluation:
+    """By the superior's managers or reporters (its organisation staff), until decided."""
+    scope.require_write(
+        _superior_of(session, evaluation), "propose this unit's grade", REPORT_ROLES
+    )
+    if evaluation.status == EvaluationStatus.decided:
+        raise ConflictError("The evaluation is decided.")
+    return _save(
+        session,
+        scope,
+        evaluation,
+        "propose",
+        {
+            "status": EvaluationStatus.proposed,
+            "proposed_grade": grade_in.grade,
+            "proposal_note": grade_in.note,
+            "proposed_by": scope.principal.name,
+        },
+    )
+
+
+def _children_during(session: Session, parent_id: int, year: int) -> int:
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                col(Unit.parent_id) == parent_id,
+                sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) < end),
+                sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > start),
+            )
+        )
+        or 0
+    )
+
+
+def _excellent_among_children(
+    session: Session, parent_id: int, year: int, *, besides: int | None = None
+) -> int:
+    children = select(col(Unit.id)).where(col(Unit.parent_id) == parent_id)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                col(Evaluation.unit_id).in_(children),
+                col(Evaluation.year) == year,
+                col(Evaluation.decided_grade) == Grade.excellent,
+                col(Evaluation.id) != (besides or 0),
+            )
+        )
+        or 0
+    )
+
+
+def _max_excellent(max_percent: int, children: int) -> int:
+    return max_percent * children // 100
+
+
+def _find_cap(session: Session, parent_id: int, year: int) -> ExcellenceCap | None:
+    return session.execute(
+        select(ExcellenceCap).where(
+            col(ExcellenceCap.unit_id) == parent_id, col(ExcellenceCap.year) == year
+        )
+    ).scalar_one_or_none()
+
+
+def decide(
+    session: Session, *, scope: Scope, evaluation: Evaluation, grade_in: GradeIn
+) -> Evaluation:
+    """By the superior's managers, once proposed; an excellent grade must fit the superior's cap."""
+    parent_id = _superior_of(session, evaluation)
+    scope.require_write(parent_id, "decide this unit's grade")
+    if evaluation.status != EvaluationStatus.proposed:
+        raise ConflictError(
+            f"The evaluation is {evaluation.status.value}: it is decided once proposed."
+        )
+    cap = _find_cap(session, parent_id, evaluation.year) if parent_id else None
+    if cap is not None and grade_in.grade == Grade.excellent:
+        allowed = _max_excellent(cap.max_percent, _children_during(session, cap.unit_id, cap.year))
+        taken = _excellent_among_children(session, cap.unit_id, cap.year, besides=evaluation.id)
+        if taken + 1 > allowed:
+            raise ConflictError(
+                f"Unit {cap.unit_id} caps excellent grades at {cap.max_percent}% of its "
+                f"children in {cap.year} ({allowed}); {taken} already hold one."
+            )
+    return _save(
+        session,
+        scope,
+        evaluation,
+        "decide",
+        {
+            "status": EvaluationStatus.decided,
+            "decided_grade": grade_in.grade,
+            "decision_note": grade_in.note,
+            "decided_by": scope.principal.name,
+        },
+    )
+
+
+# --- caps -----------------------------------------------------------------------------------
+
+
+def publish_cap(session: Session, cap: ExcellenceCap) -> CapPublic:
+    children = _children_during(session, cap.unit_id, cap.year)
+    return CapPublic(
+        id=cap.id,
+        unit_id=cap.unit_id,
+        year=cap.year,
+        max_percent=cap.max_percent,
+        children=children,
+        max_excellent=_max_excellent(cap.max_percent, children),
+        excellent=_excellent_among_children(session, cap.unit_id, cap.year),
+    )
+
+
+def get_cap(session: Session, *, scope: Scope, cap_id: int) -> ExcellenceCap:
+    missing = f"Cap {cap_id} does not exist."
+    cap = session.get(ExcellenceCap, cap_id)
+    if cap is None:
+        raise NotFoundError(missing)
+    scope.require_read(cap.unit_id, missing)
+    return cap
+
+
+def list_caps(
+    session: Session, *, scope: Scope, unit_id: int | None, year: int | None
+) -> list[CapPublic]:
+    statement = select(ExcellenceCap).where(scope.covers(ExcellenceCap.unit_id))
+    if unit_id is not None:
+        statement = statement.where(col(ExcellenceCap.unit_id) == unit_id)
+    if year is not None:
+        statement = statement.where(col(ExcellenceCap.year) == year)
+    caps = session.execute(
+        statement.order_by(col(ExcellenceCap.year), col(ExcellenceCap.unit_id)).limit(500)
+    ).scalars()
+    return [publish_cap(session, cap) for cap in caps]
+
+
+def _check_cap(session: Session, cap: ExcellenceCap) -> None:
+    taken = _excellent_among_children(session, cap.unit_id, cap.year)
+    allowed = _max_excellent(cap.max_percent, _children_during(session, cap.unit_id, cap.year))
+    if taken > allowed:
+        raise ConflictError(
+            f"{taken} of unit {cap.unit_id}'s children already hold an excellent grade for "
+            f"{cap.year}; a cap of {cap.max_percent}% allows {allowed}."
+        )
+
+
+def create_cap(session: Session, *, scope: Scope, cap_in: CapIn) -> ExcellenceCap:
+    _unit(session, cap_in.unit_id)
+    scope.require_write(cap_in.unit_id, "cap the grades of this unit's children")
+    existing = _find_cap(session, cap_in.unit_id, cap_in.year)
+    if existing is not None:
+        raise ConflictError(
+            f"Unit {cap_in.unit_id} already has cap {existing.id} for {cap_in.year}: change it."
+        )
+    cap = ExcellenceCap.model_validate(cap_in)
+    _check_cap(session, cap)
+    session.add(cap)
+    record_event(
+        session, scope=scope, action="create", entity=cap, before=None, unit_id=cap.unit_id
+    )
+    session.commit()
+    return cap
+
+
+def update_cap(
+    session: Session, *, scope: Scope, cap: ExcellenceCap, cap_in: CapUpdate
+) -> ExcellenceCap:
+    scope.require_write(cap.unit_id, "cap the grades of this unit's children")
+    before = snapshot(cap)
+    if cap.apply(cap_in.model_dump(exclude_unset=True)):
+        _check_cap(session, cap)
+        record_event(
+            session, scope=scope, action="update", entity=cap, before=before, unit_id=cap.unit_id
+        )
+        session.commit()
+    return cap
+
+
+# --- suggestion -----------------------------------------------------------------------------
+
+
+def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
+    """The rule, in order: a commitment not completed, or a recruitment achievement under the
+    `completed` threshold, gives *not completed*; the `excellent` threshold with every
+    commitment completed (at least one) gives *excellent*; the `good` threshold (or no target)
+    with no commitment unfinished gives *good*; anything else *completed*."""
+    (figures,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
+    achievement = figures.achievement_percent
+    statuses = list(
+        session.execute(
+            select(col(Commitment.status)).where(
+                col(Commitment.unit_id) == unit.id,
+                col(Commitment.year) == year,
+                col(Commitment.status) != CommitmentStatus.cancelled,
+            )
+        ).scalars()
+    )
+    completed = statuses.count(CommitmentStatus.completed)
+    failed = statuses.count(CommitmentStatus.not_completed)
+    unfinished = sum(1 for s in statuses if s not in FINISHED)
+    reasons = []
+    if achievement is None:
+        reasons.append(f"No recruitment target for {year}: recruitment is not graded.")
+    else:
+        reasons.append(
+            f"Recruitment: {figures.admitted} admitted against a target of {figures.target} "
+            f"({achievement:g}%)."
+        )
+    reasons.append(
+        f"Commitments: {len(statuses)} registered, {completed} completed, {failed} not "
+        f"completed, {unfinished} unfinished."
+    )
+    s = settings
+    if failed:
+        grade = Grade.not_completed
+        reasons.append("A commitment was not completed.")
+    elif achievement is not None and achievement < s.grade_completed_min_achievement:
+        grade = Grade.not_completed
+        reasons.append(f"Achievement under {s.grade_completed_min_achievement:g}%.")
+    elif (
+        achievement is not None
+        and achievement >= s.grade_excellent_min_achievement
+        and statuses
+        and completed == len(statuses)
+    ):
+        grade = Grade.excellent
+        reasons.append(
+            f"Target met (≥ {s.grade_excellent_min_achievement:g}%) and every commitment completed."
+        )
+    elif (achievement is None or achievement >= s.grade_good_min_achievement) and not unfinished:
+        grade = Grade.good
+        reasons.append(
+            f"Achievement at least {s.grade_good_min_achievement:g}% (or no target) and no "
+            "commitment left unfinished."
+        )
+    else:
+        grade = Grade.completed
+        reasons.append("Neither the excellent nor the good conditions hold.")
+    parts = [min(achievement, 100.0)] if achievement is not None else []
+    if statuses:
+        parts.append(100 * completed / len(statuses))
+    return Suggestion(
+        unit_id=unit.id,
+        year=year,
+        grade=grade,
+        grade_label=grade.label,
+        score=round(sum(parts) / len(parts), 1) if parts else None,
+        achievement_percent=achievement,
+        commitments=len(statuses),
+        commitments_completed=completed,
+        reasons=reasons,
+    )
