@@ -13,6 +13,8 @@ from app.meta.router import router as meta_router
 from app.people.router import router as people_router
 from app.recruitment.router import progress as recruitment_progress_router
 from app.recruitment.router import router as recruitment_router
+from app.reports.router import router as reports_router
+from app.reports.router import scorecards as scorecards_router
 from app.units.router import router as units_router
 
 # Every operation can answer a malformed request or a payload problem; documented once here.
@@ -30,6 +32,8 @@ for router in (
     recruitment_router,
     recruitment_progress_router,
     evaluations_router,
+    reports_router,
+    scorecards_router,
     meta_router,
     users_router,
     keys_router,

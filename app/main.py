@@ -57,6 +57,11 @@ TAGS = [
         "description": "Year-end grades: self-assessment, the superior's proposal and "
         "decision, caps on excellent grades, and a suggested grade with its reasons.",
     },
+    {
+        "name": "reports",
+        "description": "Rollups over a subtree and a period, as JSON, CSV (UTF-8 with BOM) or "
+        "XLSX with Vietnamese headers.",
+    },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},

@@ -78,7 +78,7 @@ def get_commitment(session: Session, *, scope: Scope, commitment_id: int) -> Com
     return commitment
 
 
-def _overdue(today: date) -> sa.ColumnElement[bool]:
+def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     return sa.and_(
         col(Commitment.deadline).is_not(None),
         col(Commitment.deadline) < today,
@@ -109,7 +109,7 @@ def list_commitments(
         if value is not None:
             statement = statement.where(col(column) == value)
     if filters.overdue is not None:
-        overdue = _overdue(date.today())
+        overdue = overdue_condition(date.today())
         statement = statement.where(overdue if filters.overdue else sa.not_(overdue))
     if filters.q:
         statement = statement.where(col(Commitment.search_key).like(contains_pattern(filters.q)))

@@ -351,25 +351,26 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
     completed = statuses.count(CommitmentStatus.completed)
     failed = statuses.count(CommitmentStatus.not_completed)
     unfinished = sum(1 for s in statuses if s not in FINISHED)
+    # The reasons are read by the committees themselves, and exported: in Vietnamese.
     reasons = []
     if achievement is None:
-        reasons.append(f"No recruitment target for {year}: recruitment is not graded.")
+        reasons.append(f"Năm {year} không có chỉ tiêu kết nạp đảng viên: không tính tiêu chí này.")
     else:
         reasons.append(
-            f"Recruitment: {figures.admitted} admitted against a target of {figures.target} "
-            f"({achievement:g}%)."
+            f"Kết nạp {figures.admitted}/{figures.target} đảng viên theo chỉ tiêu "
+            f"(đạt {achievement:g}%)."
         )
     reasons.append(
-        f"Commitments: {len(statuses)} registered, {completed} completed, {failed} not "
-        f"completed, {unfinished} unfinished."
+        f"Cam kết: {len(statuses)} đã đăng ký, {completed} hoàn thành, {failed} không hoàn "
+        f"thành, {unfinished} chưa kết thúc."
     )
     s = settings
     if failed:
         grade = Grade.not_completed
-        reasons.append("A commitment was not completed.")
+        reasons.append("Có cam kết không hoàn thành.")
     elif achievement is not None and achievement < s.grade_completed_min_achievement:
         grade = Grade.not_completed
-        reasons.append(f"Achievement under {s.grade_completed_min_achievement:g}%.")
+        reasons.append(f"Tỷ lệ đạt chỉ tiêu dưới {s.grade_completed_min_achievement:g}%.")
     elif (
         achievement is not None
         and achievement >= s.grade_excellent_min_achievement
@@ -378,17 +379,17 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
     ):
         grade = Grade.excellent
         reasons.append(
-            f"Target met (≥ {s.grade_excellent_min_achievement:g}%) and every commitment completed."
+            f"Đạt chỉ tiêu (từ {s.grade_excellent_min_achievement:g}%) và hoàn thành mọi cam kết."
         )
     elif (achievement is None or achievement >= s.grade_good_min_achievement) and not unfinished:
         grade = Grade.good
         reasons.append(
-            f"Achievement at least {s.grade_good_min_achievement:g}% (or no target) and no "
-            "commitment left unfinished."
+            f"Tỷ lệ đạt chỉ tiêu từ {s.grade_good_min_achievement:g}% (hoặc không có chỉ tiêu) "
+            "và không còn cam kết chưa kết thúc."
         )
     else:
         grade = Grade.completed
-        reasons.append("Neither the excellent nor the good conditions hold.")
+        reasons.append("Chưa đủ điều kiện xếp loại xuất sắc hoặc tốt.")
     parts = [min(achievement, 100.0)] if achievement is not None else []
     if statuses:
         parts.append(100 * completed / len(statuses))

@@ -1,0 +1,118 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from app.auth.deps import ScopeDep
+from app.core.db import SessionDep
+from app.core.errors import InvalidValueError, problem_responses
+from app.recruitment import calendar
+from app.reports import service, sheets
+from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
+from app.reports.schemas import CommitmentsReport, RecruitmentReport, Scorecard
+from app.units.deps import UnitDep
+from app.units.service import get_unit
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+scorecards = APIRouter(prefix="/units", tags=["reports"])
+
+RootId = Annotated[int, Query(ge=1, le=2_147_483_647, description="The report's unit.")]
+YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
+FormatQuery = Annotated[
+    ExportFormat | None, Query(alias="format", description="json (default), csv or xlsx.")
+]
+RESPONSES = EXPORT_RESPONSES | problem_responses(404)
+
+
+def _years(from_year: int | None, to_year: int | None) -> tuple[int, int]:
+    """Either bound defaults to the other, both to the current year."""
+    this_year = calendar.today().year
+    first = from_year or to_year or this_year
+    last = to_year or from_year or this_year
+    if last < first:
+        raise InvalidValueError("to_year", "to_year comes before from_year.")
+    return first, last
+
+
+@router.get(
+    "/recruitment",
+    response_model=RecruitmentReport,
+    summary="Recruitment over a subtree and a period",
+    responses=RESPONSES,
+)
+def recruitment_report(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    root_id: RootId,
+    from_year: YearQuery = None,
+    to_year: YearQuery = None,
+    depth: Annotated[int, Query(ge=1, le=10, description="Levels below the root.")] = 1,
+    fmt: FormatQuery = None,
+) -> Any:
+    """One row per unit down to `depth` levels below the root (units open during the period),
+    in tree order, and a totals row for the root. Every figure of a row covers that unit's
+    whole subtree; the target is the unit's own (absent, not zero, when it has none).
+    Admissions are split into individual records and reported counts."""
+    root = get_unit(session, scope=scope, unit_id=root_id)
+    first, last = _years(from_year, to_year)
+    report = service.recruitment_report(
+        session, root=root, from_year=first, to_year=last, depth=depth
+    )
+    chosen = negotiate(request, fmt)
+    if chosen == ExportFormat.json:
+        return report
+    name = f"tuyen-dang-vien-{root.code}-{first}-{last}"
+    return export(chosen, sheets.recruitment_sheets(report, root), name)
+
+
+@router.get(
+    "/commitments",
+    response_model=CommitmentsReport,
+    summary="Commitments of a subtree for a year",
+    responses=RESPONSES,
+)
+def commitments_report(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    root_id: RootId,
+    year: YearQuery = None,
+    fmt: FormatQuery = None,
+) -> Any:
+    """Counts by status × category and by kind, overdue ones and ones not yet accepted, for
+    each direct child (over its subtree) and in total; and every commitment with the
+    committee member directing it. CSV holds the per-unit table; XLSX adds the status ×
+    category matrix and the list."""
+    root = get_unit(session, scope=scope, unit_id=root_id)
+    chosen_year = year or calendar.today().year
+    report = service.commitments_report(session, root=root, year=chosen_year)
+    chosen = negotiate(request, fmt)
+    if chosen == ExportFormat.json:
+        return report
+    return export(
+        chosen, sheets.commitments_sheets(report, root), f"cam-ket-{root.code}-{chosen_year}"
+    )
+
+
+@scorecards.get(
+    "/{unit_id}/scorecard",
+    response_model=Scorecard,
+    summary="A unit's year at a glance",
+    responses=RESPONSES | problem_responses(412),
+)
+def scorecard(
+    request: Request,
+    session: SessionDep,
+    unit: UnitDep,
+    year: YearQuery = None,
+    fmt: FormatQuery = None,
+) -> Any:
+    """The unit's own commitments with status and progress, its recruitment figures, its
+    evaluation if any and the suggested grade. CSV holds the commitments; XLSX adds the
+    recruitment figures and the evaluation."""
+    chosen_year = year or calendar.today().year
+    card = service.scorecard(session, unit=unit, year=chosen_year)
+    chosen = negotiate(request, fmt)
+    if chosen == ExportFormat.json:
+        return card
+    return export(chosen, sheets.scorecard_sheets(card), f"ket-qua-{unit.code}-{chosen_year}")

@@ -1,0 +1,79 @@
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from app.evaluations.schemas import EvaluationPublic, Suggestion
+from app.models import CommitmentCategory, CommitmentKind, CommitmentStatus
+from app.recruitment.schemas import RecruitmentFigures
+
+
+class RecruitmentRow(RecruitmentFigures):
+    parent_id: int | None
+    depth: int = Field(description="Levels below the report's root (1: its children).")
+
+
+class RecruitmentReport(BaseModel):
+    root_id: int
+    from_year: int
+    to_year: int
+    depth: int
+    issued_on: date
+    rows: list[RecruitmentRow] = Field(description="In tree order; each over its own subtree.")
+    totals: RecruitmentFigures = Field(description="The root over its whole subtree.")
+
+
+class CommitmentFigures(BaseModel):
+    """Counts over a unit's whole subtree; every status, kind and category is present."""
+
+    unit_id: int
+    code: str
+    name: str
+    total: int
+    by_status: dict[CommitmentStatus, int]
+    by_kind: dict[CommitmentKind, int]
+    by_category: dict[CommitmentCategory, int]
+    by_status_and_category: dict[CommitmentStatus, dict[CommitmentCategory, int]]
+    overdue: int = Field(description="Deadline passed, not finished.")
+    not_yet_accepted: int = Field(description="Drafts and registered ones awaiting acceptance.")
+
+
+class CommitmentLine(BaseModel):
+    id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    registered_with_id: int
+    title: str
+    kind: CommitmentKind
+    category: CommitmentCategory
+    status: CommitmentStatus
+    progress_percent: int
+    deadline: date | None
+    overdue: bool
+    directing_person_id: int | None
+    directing_person_name: str | None = Field(
+        description="The committee member who directs it personally."
+    )
+
+
+class CommitmentsReport(BaseModel):
+    root_id: int
+    year: int
+    issued_on: date
+    rows: list[CommitmentFigures] = Field(description="Each direct child, over its subtree.")
+    totals: CommitmentFigures
+    commitments: list[CommitmentLine] = Field(
+        description="Every commitment of the subtree, by directing member then unit."
+    )
+
+
+class Scorecard(BaseModel):
+    unit_id: int
+    code: str
+    name: str
+    year: int
+    issued_on: date
+    commitments: list[CommitmentLine] = Field(description="The unit's own commitments.")
+    recruitment: RecruitmentFigures
+    evaluation: EvaluationPublic | None
+    suggestion: Suggestion

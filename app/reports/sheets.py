@@ -1,0 +1,153 @@
+"""The reports as spreadsheets: Vietnamese headers from the enum labels, one row per unit."""
+
+from collections.abc import Callable
+from typing import Any
+
+from app.models import (
+    CandidateStage,
+    CommitmentCategory,
+    CommitmentKind,
+    CommitmentStatus,
+    Grade,
+    Unit,
+)
+from app.recruitment.schemas import RecruitmentFigures
+from app.reports.export import Column, Sheet, text, title_lines
+from app.reports.schemas import CommitmentLine, CommitmentsReport, RecruitmentReport, Scorecard
+
+
+def _entry(attribute: str, key: Any) -> Callable[[Any], Any]:
+    """The value under `key` of a row's mapping `attribute`."""
+    return lambda row: getattr(row, attribute)[key]
+
+
+def _stage_count(index: int) -> Callable[[Any], Any]:
+    return lambda row: row.candidates_by_stage[index].count
+
+
+def _cell(by_status: Any, category: CommitmentCategory) -> Callable[[Any], Any]:
+    return lambda status: by_status[status][category]
+
+
+def _period(from_year: int, to_year: int) -> str:
+    return f"Năm {from_year}" if from_year == to_year else f"Giai đoạn {from_year}–{to_year}"
+
+
+def _recruitment_columns(with_depth: bool) -> list[Column]:
+    columns = [
+        text("Mã đơn vị", lambda r: r.code, 18),
+        text("Tên đơn vị", lambda r: r.name, 36),
+    ]
+    if with_depth:
+        columns.append(Column("Cấp (so với đơn vị báo cáo)", lambda r: getattr(r, "depth", 0), 10))
+    columns += [
+        Column("Chỉ tiêu kết nạp", lambda r: r.target),
+        Column("Kết nạp (hồ sơ từng người)", lambda r: r.admitted_individual),
+        Column("Kết nạp (báo cáo số lượng)", lambda r: r.admitted_reported),
+        Column("Tổng số kết nạp", lambda r: r.admitted),
+        Column("Tỷ lệ đạt chỉ tiêu (%)", lambda r: r.achievement_percent),
+    ]
+    columns += [
+        Column(stage.label, _stage_count(index), 16) for index, stage in enumerate(CandidateStage)
+    ]
+    columns += [
+        Column("Quá hạn (lễ kết nạp, công nhận chính thức)", lambda r: r.overdue_alerts, 16),
+        Column("Báo cáo số lượng không tách được theo năm", lambda r: r.outcomes_straddling, 16),
+    ]
+    return columns
+
+
+def _totals(figures: RecruitmentFigures) -> RecruitmentFigures:
+    return figures.model_copy(update={"name": f"Tổng cộng: {figures.name}"})
+
+
+def recruitment_sheets(report: RecruitmentReport, root: Unit) -> list[Sheet]:
+    title = title_lines(
+        "Báo cáo kết quả phát triển đảng viên",
+        root.name,
+        _period(report.from_year, report.to_year),
+        report.issued_on,
+    )
+    rows: list[Any] = [*report.rows, _totals(report.totals)]
+    return [Sheet("Phát triển đảng viên", _recruitment_columns(True), rows, title)]
+
+
+def _commitment_summary_columns() -> list[Column]:
+    columns = [
+        text("Mã đơn vị", lambda r: r.code, 18),
+        text("Tên đơn vị", lambda r: r.name, 36),
+        Column("Tổng số cam kết", lambda r: r.total),
+    ]
+    columns += [Column(s.label, _entry("by_status", s)) for s in CommitmentStatus]
+    columns += [Column(k.label, _entry("by_kind", k)) for k in CommitmentKind]
+    columns += [Column(c.label, _entry("by_category", c), 18) for c in CommitmentCategory]
+    columns += [
+        Column("Quá hạn", lambda r: r.overdue),
+        Column("Chưa được chấp thuận", lambda r: r.not_yet_accepted),
+    ]
+    return columns
+
+
+def _commitment_list_columns() -> list[Column]:
+    return [
+        text("Mã đơn vị", lambda c: c.unit_code, 18),
+        text("Tên đơn vị", lambda c: c.unit_name, 30),
+        text("Nội dung cam kết", lambda c: c.title, 50),
+        text("Loại", lambda c: c.kind.label, 18),
+        text("Lĩnh vực", lambda c: c.category.label, 30),
+        text("Trạng thái", lambda c: c.status.label, 18),
+        Column("Tiến độ (%)", lambda c: c.progress_percent, 10),
+        Column("Thời hạn", lambda c: c.deadline, 12),
+        text("Quá hạn", lambda c: "Có" if c.overdue else "Không", 10),
+        text("Đồng chí trực tiếp chỉ đạo", lambda c: c.directing_person_name, 28),
+    ]
+
+
+def commitment_list_sheet(lines: list[CommitmentLine], title: list[str]) -> Sheet:
+    return Sheet("Danh sách cam kết", _commitment_list_columns(), lines, title)
+
+
+def commitments_sheets(report: CommitmentsReport, root: Unit) -> list[Sheet]:
+    title = title_lines(
+        "Báo cáo thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
+        root.name,
+        _period(report.year, report.year),
+        report.issued_on,
+    )
+    totals = report.totals.model_copy(update={"name": f"Tổng cộng: {report.totals.name}"})
+    by_status = report.totals.by_status_and_category
+    matrix_columns = [text("Trạng thái", lambda status: status.label, 28)]
+    matrix_columns += [Column(c.label, _cell(by_status, c), 18) for c in CommitmentCategory]
+    return [
+        Sheet("Tổng hợp", _commitment_summary_columns(), [*report.rows, totals], title),
+        Sheet("Trạng thái × lĩnh vực", matrix_columns, list(CommitmentStatus), title),
+        commitment_list_sheet(report.commitments, title),
+    ]
+
+
+def scorecard_sheets(card: Scorecard) -> list[Sheet]:
+    title = title_lines(
+        "Phiếu tổng hợp kết quả", card.name, _period(card.year, card.year), card.issued_on
+    )
+    evaluation = card.evaluation
+    steps: list[tuple[str, Grade, str | None]] = [
+        ("Gợi ý (tính tự động)", card.suggestion.grade, " ".join(card.suggestion.reasons))
+    ]
+    if evaluation is not None:
+        steps.append(("Tự đánh giá", evaluation.self_grade, evaluation.self_note))
+        if evaluation.proposed_grade is not None:
+            steps.append(("Cấp trên đề xuất", evaluation.proposed_grade, evaluation.proposal_note))
+        if evaluation.decided_grade is not None:
+            steps.append(
+                ("Cấp trên quyết định", evaluation.decided_grade, evaluation.decision_note)
+            )
+    evaluation_columns = [
+        text("Bước", lambda s: s[0], 24),
+        text("Xếp loại", lambda s: s[1].label, 30),
+        text("Ghi chú", lambda s: s[2], 60),
+    ]
+    return [
+        commitment_list_sheet(card.commitments, title),
+        Sheet("Phát triển đảng viên", _recruitment_columns(False), [card.recruitment], title),
+        Sheet("Đánh giá, xếp loại", evaluation_columns, steps, title),
+    ]
