@@ -17,6 +17,7 @@ from app.auth.scope import SYSTEM, Scope
 from app.core.config import PROJECT_DIR, settings
 from app.core.db import engine
 from app.core.errors import AppError
+from app.generate import Scale, generate
 from app.models import Role, Unit
 from app.seed import load_seed
 
@@ -45,6 +46,21 @@ def seed(
     counts = load_seed(directory or settings.seed_dir)
     for name, (created, updated) in counts.items():
         typer.echo(f"{name}: {created} created, {updated} updated")
+
+
+@cli.command("generate")
+def generate_data(
+    scale: Annotated[
+        Scale, typer.Option(help="commune ~30 units, province ~10,000, country ~330,000.")
+    ],
+    seed: Annotated[int, typer.Option(help="The same seed gives the same data.")] = 1,
+    first_year: Annotated[int, typer.Option(help="First year of records.")] = 2021,
+    years: Annotated[int, typer.Option(min=1, max=20, help="Years of records.")] = 5,
+) -> None:
+    """Add a synthetic tree and its records (for benchmarks and trials, never production)."""
+    counts = generate(engine, scale=scale, seed=seed, first_year=first_year, years=years)
+    for table, count in counts.items():
+        typer.echo(f"{table}: {count} rows")
 
 
 @cli.command("create-user")
