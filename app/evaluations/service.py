@@ -338,7 +338,8 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
     commitment completed (at least one) gives *excellent*; the `good` threshold (or no target)
     with no commitment unfinished gives *good*; anything else *completed*."""
     (figures,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
-    achievement = figures.achievement_percent
+    # The thresholds compare the exact ratio: 49.96% is under 50% even if shown as 50%.
+    achievement = 100 * figures.admitted / figures.target if figures.target else None
     statuses = list(
         session.execute(
             select(col(Commitment.status)).where(
@@ -358,7 +359,7 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
     else:
         reasons.append(
             f"Kết nạp {figures.admitted}/{figures.target} đảng viên theo chỉ tiêu "
-            f"(đạt {achievement:g}%)."
+            f"(đạt {figures.achievement_percent:g}%)."
         )
     reasons.append(
         f"Cam kết: {len(statuses)} đã đăng ký, {completed} hoàn thành, {failed} không hoàn "
@@ -399,7 +400,7 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
         grade=grade,
         grade_label=grade.label,
         score=round(sum(parts) / len(parts), 1) if parts else None,
-        achievement_percent=achievement,
+        achievement_percent=figures.achievement_percent,
         commitments=len(statuses),
         commitments_completed=completed,
         reasons=reasons,
