@@ -82,17 +82,18 @@ def stage_on(day: date) -> sa.ColumnElement[Any]:
     )
 
 
-def covered_by_outcome() -> sa.ColumnElement[bool]:
-    """An individual admission that a reported outcome of its unit, or of a unit above, stands
-    for over its period (so reports do not count it twice)."""
-    return sa.exists(
-        select(col(RecruitmentOutcome.id))
-        .join(UnitClosure, col(UnitClosure.ancestor_id) == col(RecruitmentOutcome.unit_id))
-        .where(
-            col(UnitClosure.descendant_id) == col(Candidate.unit_id),
-            col(RecruitmentOutcome.period_start) <= col(Candidate.admitted_on),
-            col(RecruitmentOutcome.period_end) >= col(Candidate.admitted_on),
+def outcome_coverage() -> sa.Subquery:
+    """Each unit with the periods that reported outcomes of it, or of a unit above it, stand
+    for: an individual admission of the unit on such a day is already in the count (reports
+    do not count it twice). Outcomes are few, so this is small and joins by hash."""
+    return (
+        select(
+            col(UnitClosure.descendant_id).label("unit_id"),
+            col(RecruitmentOutcome.period_start),
+            col(RecruitmentOutcome.period_end),
         )
+        .join(RecruitmentOutcome, col(RecruitmentOutcome.unit_id) == col(UnitClosure.ancestor_id))
+        .subquery("coverage")
     )
 
 
