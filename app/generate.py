@@ -330,6 +330,7 @@ class Generator:
             "search_key": search_key(full_name),
             "source_since": course - timedelta(days=r.randrange(90, 700)),
             "course_completed_on": None,
+            "course_renewed_on": None,
             "course_valid_until": None,
             "applied_on": None,
             "verified_on": None,

@@ -78,6 +78,26 @@ class Scope:
         )
         return self.session.execute(statement.limit(1)).first() is not None
 
+    def knows(self, unit_id: int) -> bool:
+        """Readable, or above a readable unit (its id shows as their `parent_id`): a write
+        there is refused with 403; any other unit answers as if it did not exist."""
+        if self.principal.is_admin:
+            return True
+        roots = self.principal.roots(READ_ROLES)
+        statement = select(col(UnitClosure.depth)).where(
+            sa.or_(
+                sa.and_(
+                    col(UnitClosure.ancestor_id) == unit_id,
+                    col(UnitClosure.descendant_id).in_(roots),
+                ),
+                sa.and_(
+                    col(UnitClosure.descendant_id) == unit_id,
+                    col(UnitClosure.ancestor_id).in_(roots),
+                ),
+            )
+        )
+        return self.session.execute(statement.limit(1)).first() is not None
+
     def can_read(self, unit_id: int) -> bool:
         return self._holds(unit_id, READ_ROLES)
 

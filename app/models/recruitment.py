@@ -53,6 +53,9 @@ class Candidate(CandidateBase, TimestampMixin, table=True):
     search_key: str = Field(max_length=300)
     source_since: date
     course_completed_on: date | None = None
+    course_renewed_on: date | None = Field(
+        default=None, description="The last time the course was taken again, if ever."
+    )
     course_valid_until: date | None = None
     applied_on: date | None = None
     verified_on: date | None = None

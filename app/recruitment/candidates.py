@@ -288,6 +288,8 @@ def _step_changes(
     action = step_in.action
     changes: dict[str, Any] = {STEPS[action].date_field: day}
     if action == CandidateAction.complete_course:
+        if candidate.stage == S.awareness_course:
+            changes = {"course_renewed_on": day}
         changes["course_valid_until"] = calendar.course_valid_until(day)
     elif action == CandidateAction.apply:
         valid_until = candidate.course_valid_until

@@ -99,8 +99,11 @@ class CandidatePublic(CandidateBase):
     unit_id: int
     stage: CandidateStage
     source_since: date
-    course_completed_on: date | None
-    course_valid_until: date | None
+    course_completed_on: date | None = Field(description="The first time the course was passed.")
+    course_renewed_on: date | None = Field(
+        description="The last time it was taken again (an expired certificate is renewed)."
+    )
+    course_valid_until: date | None = Field(description="Five years after the last course.")
     applied_on: date | None
     verified_on: date | None
     admitted_on: date | None

@@ -168,7 +168,10 @@ def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) 
 def get_allocation(
     session: Session, *, scope: Scope, parent_id: int, year: int
 ) -> AllocationPublic:
-    scope.require_read(parent_id, f"Unit {parent_id} does not exist.")
+    missing = f"Unit {parent_id} does not exist."
+    if session.get(Unit, parent_id) is None:
+        raise NotFoundError(missing)
+    scope.require_read(parent_id, missing)
     own = _find(session, parent_id, year)
     children = list(
         session.execute(
@@ -193,7 +196,7 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
     """Set the targets of several direct children in one transaction: every row is checked
     first, and one bad row writes nothing."""
     parent_id = allocation_in.parent_id
-    if session.get(Unit, parent_id) is None or not scope.can_read(parent_id):
+    if session.get(Unit, parent_id) is None or not scope.knows(parent_id):
         raise InvalidReferenceError("parent_id", f"Unit {parent_id} does not exist.")
     scope.require_write(parent_id, "allocate targets to this unit's children")
     rows = allocation_in.targets

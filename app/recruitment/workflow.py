@@ -10,6 +10,7 @@ from app.models import CandidateStage as S
 STEP_DATES = (
     "source_since",
     "course_completed_on",
+    "course_renewed_on",
     "applied_on",
     "verified_on",
     "admitted_on",
@@ -32,7 +33,8 @@ BEFORE_OFFICIAL = (S.source, S.awareness_course, S.applied, S.verified, S.admitt
 STEPS: dict[A, Step] = {
     s.action: s
     for s in (
-        # Taking the course again renews a certificate that expired before the application.
+        # Taking the course again renews a certificate that expired before the application: the
+        # first date stays (it dates the stage), the new one goes to `course_renewed_on`.
         Step(
             A.complete_course,
             (S.source, S.awareness_course),
