@@ -7,12 +7,13 @@ with the district. "Nothing changed" is checked on the record (its body and ETag
 its audit rows.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core import clock
 from tests.factories import assert_problem, make_directive, make_person, make_tree, make_unit
 
 COMMITMENTS = "/api/v1/commitments"
@@ -1030,7 +1031,7 @@ def test_a_note_without_a_percent_leaves_the_progress(client: TestClient) -> Non
 def test_today_is_fine_tomorrow_is_422(client: TestClient) -> None:
     world = make_world(client)
     commitment = at_status(client, world, "in_progress")
-    today = date.today()
+    today = clock.today()
     before = state(client, commitment)
     tomorrow = report(client, commitment, (today + timedelta(days=1)).isoformat(), 50)
     body = assert_problem(tomorrow, 422)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core import clock
 from app.core.config import settings
-from app.recruitment import calendar
 from tests.factories import assert_problem, make_directive, make_tree, make_unit
 
 EVALUATIONS = "/api/v1/evaluations"
@@ -57,7 +57,7 @@ COMMITMENT_FIELDS = {
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """Recruitment figures and reported outcomes depend on today: keep it fixed."""
-    monkeypatch.setattr(calendar, "today", lambda: TODAY)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.recruitment import calendar
+from app.core import clock as service_clock
 from tests.factories import assert_problem, make_tree, make_unit
 from tests.test_recruitment_calendar import walk_working_days
 
@@ -90,7 +90,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """The service's today: TODAY unless the test moves it."""
     now = Clock(TODAY)
-    monkeypatch.setattr(calendar, "today", lambda: now.day)
+    monkeypatch.setattr(service_clock, "today", lambda: now.day)
     return now
 
 

@@ -1,8 +1,9 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core import clock
 from tests.factories import assert_problem, make_tree, make_unit
 
 UNITS = "/api/v1/units"
@@ -324,7 +325,7 @@ def test_close_defaults_to_today_and_rejects_a_day_before_valid_from(client: Tes
     assert_problem(client.post(f"{UNITS}/{unit['id']}/close", json={"valid_to": "soon"}), 422)
     assert client.get(f"{UNITS}/{unit['id']}").json()["valid_to"] is None
     closed = client.post(f"{UNITS}/{unit['id']}/close", json={}).json()
-    assert closed["valid_to"] == date.today().isoformat()
+    assert closed["valid_to"] == clock.today().isoformat()
 
 
 def test_patching_valid_from_after_the_closing_day_is_422(client: TestClient) -> None:
@@ -363,7 +364,7 @@ def test_a_closed_unit_cannot_be_moved_and_cannot_become_a_cell_with_children(
 
 def test_tree_follows_as_of(client: TestClient) -> None:
     tree = make_tree(client)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     client.post(f"{UNITS}/{tree['cell_a']['id']}/close", json={"valid_to": "2025-07-01"})
     root = client.get(f"{UNITS}/{tree['commune']['id']}/tree").json()
     assert [c["id"] for c in root["children"]] == [tree["cell_b"]["id"]]

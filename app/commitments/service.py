@@ -25,6 +25,7 @@ from app.commitments.workflow import (
     Side,
     allowed_actions,
 )
+from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
@@ -109,7 +110,7 @@ def list_commitments(
         if value is not None:
             statement = statement.where(col(column) == value)
     if filters.overdue is not None:
-        overdue = overdue_condition(date.today())
+        overdue = overdue_condition(clock.today())
         statement = statement.where(overdue if filters.overdue else sa.not_(overdue))
     if filters.q:
         statement = statement.where(col(Commitment.search_key).like(contains_pattern(filters.q)))
@@ -322,7 +323,7 @@ def add_progress(
             f"Progress is reported on accepted or running commitments; this one is "
             f"{commitment.status.value}."
         )
-    if update_in.reported_on > date.today():
+    if update_in.reported_on > clock.today():
         raise InvalidValueError("reported_on", "A progress report cannot be dated in the future.")
     update = ProgressUpdate(
         commitment_id=commitment.id,  # type: ignore[arg-type]

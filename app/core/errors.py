@@ -127,8 +127,10 @@ class InvalidValueError(AppError):
     title = "Unprocessable Content"
     type = "/problems/invalid-value"
 
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail, errors=[{"loc": ["body", field], "msg": detail, "type": "value"}])
+    def __init__(self, field: str, detail: str, *, location: str = "body") -> None:
+        super().__init__(
+            detail, errors=[{"loc": [location, field], "msg": detail, "type": "value"}]
+        )
 
 
 class InvalidRowsError(AppError):

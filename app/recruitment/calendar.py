@@ -41,8 +41,3 @@ def probation_ends_on(decided_on: date) -> date:
 
 def recognition_due_on(decided_on: date) -> date:
     return working_days_after(probation_ends_on(decided_on), RECOGNITION_WORKING_DAYS)
-
-
-def today() -> date:
-    """The service's notion of today (tests move it)."""
-    return date.today()

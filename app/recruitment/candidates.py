@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
+from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
 from app.core.pagination import PageParams
 from app.core.text import contains_pattern, search_key
@@ -121,7 +122,7 @@ def _publish(candidate: Candidate, flags: Any) -> CandidatePublic:
 
 def publish(session: Session, candidate: Candidate) -> CandidatePublic:
     flags = session.execute(
-        select(*_alert_columns(calendar.today())).where(col(Candidate.id) == candidate.id)
+        select(*_alert_columns(clock.today())).where(col(Candidate.id) == candidate.id)
     ).one()
     return _publish(candidate, flags)
 
@@ -138,7 +139,7 @@ def get_candidate(session: Session, *, scope: Scope, candidate_id: int) -> Candi
 def list_candidates(
     session: Session, *, scope: Scope, params: PageParams, filters: CandidateFilters
 ) -> dict[str, Any]:
-    today = calendar.today()
+    today = clock.today()
     statement = select(Candidate).where(scope.covers(Candidate.unit_id))
     if filters.root_id is not None:
         subtree = select(col(UnitClosure.descendant_id)).where(
@@ -205,7 +206,7 @@ def _check(session: Session, candidate: Candidate) -> None:
         session,
         person_id=candidate.in_charge_person_id,
         unit_id=candidate.unit_id,
-        on=calendar.today(),
+        on=clock.today(),
     ):
         raise ConflictError(
             f"Person {candidate.in_charge_person_id} is neither in charge of unit "
@@ -215,7 +216,7 @@ def _check(session: Session, candidate: Candidate) -> None:
 
 def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateCreate) -> Candidate:
     scope.require_write(candidate_in.unit_id, "follow candidates of this unit", REPORT_ROLES)
-    if candidate_in.source_since > calendar.today():
+    if candidate_in.source_since > clock.today():
         raise InvalidValueError("source_since", "The date lies in the future.")
     candidate = Candidate.model_validate(
         candidate_in,
@@ -344,7 +345,7 @@ def transition(
     for field in step.requires:
         if not getattr(step_in, field):
             raise InvalidValueError(field, f"To {step.action.value}, give {field}.")
-    if step_in.on > calendar.today():
+    if step_in.on > clock.today():
         raise InvalidValueError("on", "The date lies in the future.")
     last = max(d for d in (getattr(candidate, f) for f in STEP_DATES) if d is not None)
     if step_in.on < last:

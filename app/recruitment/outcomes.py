@@ -10,10 +10,10 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
+from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, Unit, UnitClosure
-from app.recruitment import calendar
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 
 
@@ -66,7 +66,7 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
         raise InvalidReferenceError("unit_id", f"Unit {outcome.unit_id} does not exist.")
     if outcome.period_end < outcome.period_start:
         raise InvalidValueError("period_end", "period_end falls before period_start.")
-    if outcome.period_start > calendar.today():
+    if outcome.period_start > clock.today():
         raise InvalidValueError("period_start", "The period has not begun.")
     overlapping = (
         session.execute(

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.auth.deps import IfMatch, ScopeDep
 from app.core.db import SessionDep
-from app.core.errors import InvalidValueError, problem_responses
+from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import IdPath, IdQuery, SearchQuery
@@ -17,8 +17,9 @@ from app.models import (
     RecruitmentOutcome,
     RecruitmentTarget,
 )
-from app.recruitment import calendar, candidates, outcomes, targets
+from app.recruitment import candidates, outcomes, targets
 from app.recruitment.candidates import CandidateFilters
+from app.recruitment.deps import PeriodDep, YearQuery
 from app.recruitment.outcomes import OutcomeFilters
 from app.recruitment.rollup import unit_progress
 from app.recruitment.schemas import (
@@ -44,9 +45,6 @@ from app.units.deps import UnitDep
 
 router = APIRouter(prefix="/recruitment", tags=["recruitment"])
 progress = APIRouter(prefix="/units", tags=["recruitment"])
-
-YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
-
 
 # --- targets --------------------------------------------------------------------------------
 
@@ -452,16 +450,10 @@ def unit_recruitment(
     session: SessionDep,
     scope: ScopeDep,
     unit: UnitDep,
-    from_year: YearQuery = None,
-    to_year: YearQuery = None,
+    years: PeriodDep,
 ) -> UnitRecruitment:
     """Target (the unit's own, summed over the years), admissions (individual and reported
     counts, each figure over the unit's whole subtree), achievement, candidates by stage at the
     end of the period and overdue alerts today, for the unit and each direct child. The years
     default to the current one. Counts only: no personal data."""
-    this_year = calendar.today().year
-    first = from_year or to_year or this_year
-    last = to_year or from_year or this_year
-    if last < first:
-        raise InvalidValueError("to_year", "to_year comes before from_year.")
-    return unit_progress(session, unit=unit, from_year=first, to_year=last)
+    return unit_progress(session, unit=unit, from_year=years.from_year, to_year=years.to_year)

@@ -3,9 +3,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from app.auth.deps import ScopeDep
+from app.core import clock
 from app.core.db import SessionDep
-from app.core.errors import InvalidValueError, problem_responses
-from app.recruitment import calendar
+from app.core.errors import problem_responses
+from app.recruitment.deps import PeriodDep, YearQuery
 from app.reports import service, sheets
 from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
 from app.reports.schemas import CommitmentsReport, RecruitmentReport, Scorecard
@@ -16,21 +17,10 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 scorecards = APIRouter(prefix="/units", tags=["reports"])
 
 RootId = Annotated[int, Query(ge=1, le=2_147_483_647, description="The report's unit.")]
-YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
 FormatQuery = Annotated[
     ExportFormat | None, Query(alias="format", description="json (default), csv or xlsx.")
 ]
 RESPONSES = EXPORT_RESPONSES | problem_responses(404)
-
-
-def _years(from_year: int | None, to_year: int | None) -> tuple[int, int]:
-    """Either bound defaults to the other, both to the current year."""
-    this_year = calendar.today().year
-    first = from_year or to_year or this_year
-    last = to_year or from_year or this_year
-    if last < first:
-        raise InvalidValueError("to_year", "to_year comes before from_year.")
-    return first, last
 
 
 @router.get(
@@ -44,8 +34,7 @@ def recruitment_report(
     session: SessionDep,
     scope: ScopeDep,
     root_id: RootId,
-    from_year: YearQuery = None,
-    to_year: YearQuery = None,
+    years: PeriodDep,
     depth: Annotated[int, Query(ge=1, le=10, description="Levels below the root.")] = 1,
     fmt: FormatQuery = None,
 ) -> Any:
@@ -54,7 +43,7 @@ def recruitment_report(
     whole subtree; the target is the unit's own (absent, not zero, when it has none).
     Admissions are split into individual records and reported counts."""
     root = get_unit(session, scope=scope, unit_id=root_id)
-    first, last = _years(from_year, to_year)
+    first, last = years.from_year, years.to_year
     report = service.recruitment_report(
         session, root=root, from_year=first, to_year=last, depth=depth
     )
@@ -84,7 +73,7 @@ def commitments_report(
     committee member directing it. CSV holds the per-unit table; XLSX adds the status ×
     category matrix and the list."""
     root = get_unit(session, scope=scope, unit_id=root_id)
-    chosen_year = year or calendar.today().year
+    chosen_year = year or clock.today().year
     report = service.commitments_report(session, root=root, year=chosen_year)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
@@ -110,7 +99,7 @@ def scorecard(
     """The unit's own commitments with status and progress, its recruitment figures, its
     evaluation if any and the suggested grade. CSV holds the commitments; XLSX adds the
     recruitment figures and the evaluation."""
-    chosen_year = year or calendar.today().year
+    chosen_year = year or clock.today().year
     card = service.scorecard(session, unit=unit, year=chosen_year)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:

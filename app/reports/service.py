@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.commitments.service import overdue_condition
+from app.core import clock
 from app.evaluations.schemas import EvaluationPublic
 from app.evaluations.service import suggest
 from app.models import (
@@ -22,7 +23,6 @@ from app.models import (
     Unit,
     UnitClosure,
 )
-from app.recruitment import calendar
 from app.recruitment.rollup import recruitment_figures
 from app.reports.schemas import (
     CommitmentFigures,
@@ -85,7 +85,7 @@ def recruitment_report(
         from_year=from_year,
         to_year=to_year,
         depth=depth,
-        issued_on=calendar.today(),
+        issued_on=clock.today(),
         rows=rows,
         totals=figures[0],
     )
@@ -175,7 +175,7 @@ def commitment_lines(
 
 
 def commitments_report(session: Session, *, root: Unit, year: int) -> CommitmentsReport:
-    today = calendar.today()
+    today = clock.today()
     children = list(
         session.execute(
             select(Unit)
@@ -198,7 +198,7 @@ def commitments_report(session: Session, *, root: Unit, year: int) -> Commitment
 
 
 def scorecard(session: Session, *, unit: Unit, year: int) -> Scorecard:
-    today = calendar.today()
+    today = clock.today()
     (recruitment,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
     evaluation = session.execute(
         select(Evaluation).where(col(Evaluation.unit_id) == unit.id, col(Evaluation.year) == year)

@@ -5,6 +5,7 @@ from pydantic.config import JsonDict
 from sqlmodel import Field
 from sqlmodel._compat import SQLModelConfig
 
+from app.core import clock
 from app.core.schemas import Id, InputModel
 from app.models import CODE_PATTERN, UnitBase, UnitKind
 
@@ -40,7 +41,7 @@ class UnitUpdate(InputModel):
 
 class UnitClose(InputModel):
     valid_to: date = Field(
-        default_factory=date.today,
+        default_factory=clock.today,
         description="Closing day: the unit exists until the day before. Defaults to today.",
     )
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_event, snapshot
 from app.auth.scope import Scope
+from app.core import clock
 from app.core.errors import (
     AppError,
     ConflictError,
@@ -62,7 +63,7 @@ def _filtered(statement: Select[Any], filters: UnitFilters) -> Select[Any]:
     if filters.as_of:
         statement = statement.where(open_on(filters.as_of))
     elif not filters.include_closed:
-        statement = statement.where(_not_closed(date.today()))
+        statement = statement.where(_not_closed(clock.today()))
     return statement
 
 

@@ -1,0 +1,28 @@
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.core import clock
+from app.core.errors import InvalidValueError
+
+YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
+
+
+@dataclass(frozen=True)
+class Period:
+    from_year: int
+    to_year: int
+
+
+def period(from_year: YearQuery = None, to_year: YearQuery = None) -> Period:
+    """Whole years; either bound defaults to the other, both to the current year."""
+    this_year = clock.today().year
+    first = from_year or to_year or this_year
+    last = to_year or from_year or this_year
+    if last < first:
+        raise InvalidValueError("to_year", "to_year comes before from_year.", location="query")
+    return Period(first, last)
+
+
+PeriodDep = Annotated[Period, Depends(period)]
