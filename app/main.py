@@ -10,7 +10,11 @@ from fastapi_offline import FastAPIOffline
 from app.api import api_router
 from app.core.config import settings
 from app.core.errors import Problem, install_error_handlers
-from app.core.middleware import RequestContextMiddleware, configure_access_log
+from app.core.middleware import (
+    InFlightLimitMiddleware,
+    RequestContextMiddleware,
+    configure_access_log,
+)
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
 
@@ -88,9 +92,11 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    configure_access_log()
-    # The last added runs first: request ids and the size limit, then idempotency.
+    configure_access_log(settings.log_level)
+    # The last added runs first: request ids and the size limit, the queue for a database
+    # connection, then idempotency (whose own short sessions thus count in the queue).
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.db_pool_size)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_exception_handler(ReplayError, replay_response)
     app.include_router(health_router)

@@ -4,11 +4,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.core.config import settings
+from app.core.middleware import InFlightLimitMiddleware
 from tests.factories import assert_problem, make_directive, make_person, make_unit
 
 UNITS = "/api/v1/units"
@@ -158,3 +161,40 @@ def test_a_stale_if_match_stops_close_and_delete(client: TestClient) -> None:
     assert_problem(client.delete(path, headers=stale), 412)
     assert client.get(path).status_code == 200
     assert client.delete(path, headers={"If-Match": '"2"'}).status_code == 204
+
+
+def test_no_more_api_requests_are_in_flight_than_the_limit() -> None:
+    """Requests beyond the limit wait their turn; health probes never do."""
+    inside = {"now": 0, "most": 0}
+
+    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        inside["now"] += 1
+        inside["most"] = max(inside["most"], inside["now"])
+        await anyio.sleep(0.01)
+        inside["now"] -= 1
+
+    limited = InFlightLimitMiddleware(slow_app, limit=3)
+
+    async def many(path: str) -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(limited, {"type": "http", "path": path}, None, None)
+
+    anyio.run(many, "/api/v1/units")
+    assert inside["most"] == 3
+    inside["most"] = 0
+    anyio.run(many, "/readyz")
+    assert inside["most"] == 20
+
+
+def test_a_saturated_connection_pool_answers_503_not_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_connection(*_args: Any, **_kwargs: Any) -> Any:
+        raise PoolTimeoutError("QueuePool limit reached")
+
+    monkeypatch.setattr("app.units.deps.get_unit", no_connection)
+    response = client.get("/api/v1/units/1")
+    body = assert_problem(response, 503)
+    assert response.headers["retry-after"]
+    assert "busy" in body["detail"]

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -279,6 +280,19 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
+    # No database connection came free in time: the service is saturated, not broken.
+    logger.warning("no database connection for %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        status=503,
+        title="Service Unavailable",
+        type_="/problems/overloaded",
+        detail="The service is busy; retry shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, status=500, detail="An unexpected error occurred.")
@@ -291,4 +305,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(PoolTimeoutError, _overloaded)
     app.add_exception_handler(Exception, _unexpected_error)

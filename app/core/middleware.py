@@ -1,4 +1,5 @@
-"""Request ids, one structured log line per request, and the request body size limit."""
+"""Request ids, one structured log line per request, the request body size limit, and the
+limit on requests in flight."""
 
 import json
 import logging
@@ -9,6 +10,7 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import Any
 
+import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,13 +25,14 @@ access_log = logging.getLogger("camket.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-def configure_access_log() -> None:
+def configure_access_log(level: str) -> None:
+    """One line per request at INFO: `CAMKET_LOG_LEVEL=warning` silences them."""
     if not access_log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
         access_log.propagate = False
+    access_log.setLevel(level.upper())
 
 
 class BodyTooLargeError(HTTPException):
@@ -110,3 +113,27 @@ class RequestContextMiddleware:
                 )
             )
             request_id_var.reset(token)
+
+
+class InFlightLimitMiddleware:
+    """At most `limit` API requests are handled at once; the others wait here, holding nothing.
+
+    A sync endpoint hops between worker threads (each dependency, then the endpoint) while its
+    database session is open. With more requests in flight than pooled connections, those
+    waiting for a thread hold connections that those holding a thread need: under 64 clients
+    they timed out as errors. Health probes are never queued.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.slots: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        if self.slots is None:  # created in the event loop that serves the requests
+            self.slots = anyio.Semaphore(self.limit)
+        async with self.slots:
+            await self.app(scope, receive, send)
