@@ -1,0 +1,321 @@
+"""Benchmark Cam Kết against the framework floor, on SQLite and PostgreSQL, in one run.
+
+    .venv/bin/python bench/run.py [--db sqlite postgres] [--rounds 3] [--seconds 10]
+
+For each database: a fresh database with a generated province (`camket generate`), the service
+pinned to core 0 and the bare FastAPI floor (bench/floor.py) on the same core, wrk pinned to core
+1 with 64 connections. Rounds interleave the floor and every endpoint; the table reports the
+medians and each endpoint's ratio to the floor's median of the same run, SQL statements per
+request (counted in process), and the peak memory of XLSX exports of 10,000 and 100,000 rows.
+Results go to bench/RESULTS.md. Needs wrk (Debian package `wrk`) and, for PostgreSQL, a server
+at CAMKET_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SECRET = "bench-secret-key-" + "x" * 32
+SERVICE_PORT, FLOOR_PORT = 8810, 8811
+
+# DESIGN.md's targets, as ratios to the floor (SQLite, PostgreSQL).
+TARGETS = {
+    "get by id": (0.22, 0.15),
+    "list of 50": (0.12, 0.09),
+    "subtree rollup": (0.025, 0.02),
+}
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(out: str, percentile: str) -> float:
+    """A latency percentile of wrk's output in ms; NaN when no request completed."""
+    match = re.search(rf"{percentile}%\s+([\d.]+)(us|ms|s)\b", out)
+    if match is None:
+        return float("nan")
+    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+
+
+def wrk(url: str, token: str, seconds: int) -> Result:
+    out = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            "-c64",
+            f"-d{seconds}s",
+            # wrk's own default gives up after 2 s: a slow endpoint's queue would show as errors.
+            "--timeout",
+            "60s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50, p99 = _ms(out, "50"), _ms(out, "99")
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(match.group(1))
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
+        errors += sum(int(g) for g in match.groups())
+    return Result(rps, p50, p99, errors)
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (a local URL)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def env_for(database_url: str) -> dict[str, str]:
+    return os.environ | {
+        "CAMKET_DATABASE_URL": database_url,
+        "CAMKET_ENV": "production",
+        "CAMKET_SECRET_KEY": SECRET,
+        "CAMKET_LOG_LEVEL": "warning",
+    }
+
+
+def prepare(database_url: str, scale: str) -> None:
+    env = env_for(database_url)
+    camket = [str(Path(PYTHON).parent / "camket")]
+    subprocess.run([*camket, "migrate"], env=env, check=True, cwd=ROOT, capture_output=True)
+    subprocess.run([*camket, "generate", "--scale", scale], env=env, check=True, cwd=ROOT)
+
+
+def probe(database_url: str) -> tuple[str, dict[str, str], dict[str, int]]:
+    """A token, the benchmark URLs, and SQL statements per request, found in process."""
+    script = ROOT / "bench" / "probe.py"
+    out = subprocess.run(
+        [PYTHON, str(script)],
+        env=env_for(database_url),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = json.loads(out)
+    return found["token"], found["paths"], found["statements"]
+
+
+def export_memory() -> dict[int, float]:
+    """Peak RSS (MiB) of a process writing an XLSX export of n rows, for two n."""
+    peaks = {}
+    for rows in (10_000, 100_000):
+        out = subprocess.run(
+            [PYTHON, str(ROOT / "bench" / "export_memory.py"), str(rows)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env_for("sqlite://"),
+        ).stdout
+        peaks[rows] = float(out.strip())
+    return peaks
+
+
+def run_database(name: str, database_url: str, rounds: int, seconds: int) -> dict[str, object]:
+    token, paths, statements = probe(database_url)
+    env = env_for(database_url)
+    service = subprocess.Popen(
+        [
+            "taskset",
+            "-c",
+            "0",
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--port",
+            str(SERVICE_PORT),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    floor = subprocess.Popen(
+        [
+            "taskset",
+            "-c",
+            "0",
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "bench.floor:app",
+            "--port",
+            str(FLOOR_PORT),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{SERVICE_PORT}/readyz")
+        wait_for(f"http://127.0.0.1:{FLOOR_PORT}/item")
+        samples: dict[str, list[Result]] = {"floor": []} | {k: [] for k in paths}
+        for round_number in range(rounds):
+            print(f"[{name}] round {round_number + 1}/{rounds}", file=sys.stderr)
+            samples["floor"].append(wrk(f"http://127.0.0.1:{FLOOR_PORT}/item", token, seconds))
+            for label, path in paths.items():
+                url = f"http://127.0.0.1:{SERVICE_PORT}{path}"
+                samples[label].append(wrk(url, token, seconds))
+    finally:
+        for process in (service, floor):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    medians = {
+        label: Result(
+            statistics.median(r.rps for r in results),
+            statistics.median(r.p50_ms for r in results),
+            statistics.median(r.p99_ms for r in results),
+            sum(r.errors for r in results),
+        )
+        for label, results in samples.items()
+    }
+    return {"medians": medians, "statements": statements, "paths": paths}
+
+
+def markdown(
+    results: dict[str, dict[str, object]], rounds: int, seconds: int, memory: dict[int, float]
+) -> str:
+    versions = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import fastapi, sqlalchemy, sqlmodel, uvicorn, pydantic; "
+            "print(f'FastAPI {fastapi.__version__}, SQLAlchemy {sqlalchemy.__version__}, SQLModel "
+            "{sqlmodel.__version__}, uvicorn {uvicorn.__version__}, pydantic {pydantic.VERSION}')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"({os.cpu_count()} cores, {platform.processor() or platform.machine()}), Python "
+        f"{platform.python_version()}, {versions}; wrk 64 connections, {seconds} s per run, "
+        f"{rounds} interleaved rounds, medians; service and floor pinned to core 0, wrk to core 1; "
+        "data: a generated province (`camket generate --scale province`).",
+        "",
+        "Reproduce: `.venv/bin/python bench/run.py` (see its header).",
+        "",
+    ]
+    for name, result in results.items():
+        medians: dict[str, Result] = result["medians"]  # type: ignore[assignment]
+        statements: dict[str, int] = result["statements"]  # type: ignore[assignment]
+        paths: dict[str, str] = result["paths"]  # type: ignore[assignment]
+        floor = medians["floor"].rps
+        column = 0 if name == "sqlite" else 1
+        lines += [
+            f"## {name}",
+            "",
+            "| endpoint | path | req/s | × floor | target | p50 ms | p99 ms | errors "
+            "| SQL/request |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+            f"| floor (bare FastAPI) | `/item` | {floor:,.0f} | 1.00 | | "
+            f"{medians['floor'].p50_ms:.1f} | {medians['floor'].p99_ms:.1f} | "
+            f"{medians['floor'].errors} | 0 |",
+        ]
+        for label, path in paths.items():
+            m = medians[label]
+            target = TARGETS.get(label)
+            wanted = f"≥ {target[column]}" if target else ""
+            lines.append(
+                f"| {label} | `{path}` | {m.rps:,.1f} | {m.rps / floor:.3f} | {wanted} | "
+                f"{m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.errors} | {statements[label]} |"
+            )
+        lines.append("")
+    lines += [
+        "## XLSX export memory",
+        "",
+        "| rows | peak RSS (MiB) |",
+        "|---:|---:|",
+        *(f"| {rows:,} | {peak:.1f} |" for rows, peak in memory.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--scale", default="province")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    results = {}
+    for name in args.db:
+        if name == "sqlite":
+            directory = Path(tempfile.mkdtemp(prefix="camket-bench-"))
+            url = f"sqlite:///{directory / 'bench.db'}"
+        else:
+            base = os.environ.get("CAMKET_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+            admin = base.replace("postgresql+psycopg", "postgresql") + "/postgres"
+            subprocess.run(
+                [
+                    "psql",
+                    admin,
+                    "-qc",
+                    "DROP DATABASE IF EXISTS camket_bench WITH (FORCE)",
+                    "-c",
+                    "CREATE DATABASE camket_bench",
+                ],
+                check=True,
+            )
+            url = f"{base}/camket_bench"
+        prepare(url, args.scale)
+        results[name] = run_database(name, url, args.rounds, args.seconds)
+    memory = export_memory()
+    report = markdown(results, args.rounds, args.seconds, memory)
+    (ROOT / "bench" / "RESULTS.md").write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
