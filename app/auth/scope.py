@@ -6,7 +6,7 @@ outside the scope answers 404 (existence is not revealed), writing outside it 40
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, select
@@ -45,6 +45,13 @@ class Principal:
     def has_role(self, roles: Iterable[Role]) -> bool:
         wanted = set(roles)
         return self.is_admin or any(role in wanted for role, _ in self.grants)
+
+
+class UnitRecord(Protocol):
+    unit_id: int
+
+
+Record = TypeVar("Record", bound=UnitRecord)
 
 
 SYSTEM = Principal(name="system", grants=((Role.admin, None),))
@@ -100,6 +107,16 @@ class Scope:
 
     def can_read(self, unit_id: int) -> bool:
         return self._holds(unit_id, READ_ROLES)
+
+    def get(self, model: type[Record], record_id: int, label: str) -> Record:
+        """The record, if it exists and its unit is readable; 404 alike otherwise, so that
+        nothing outside the scope reveals its existence."""
+        missing = f"{label} {record_id} does not exist."
+        record = self.session.get(model, record_id)
+        if record is None:
+            raise NotFoundError(missing)
+        self.require_read(record.unit_id, missing)
+        return record
 
     def require_read(self, unit_id: int, not_found: str) -> None:
         if not self.can_read(unit_id):

@@ -26,7 +26,7 @@ from app.commitments.workflow import (
     allowed_actions,
 )
 from app.core import clock
-from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import (
@@ -43,6 +43,7 @@ from app.models import (
     ProgressUpdate,
     Unit,
     UnitClosure,
+    subtree_ids,
 )
 
 
@@ -71,12 +72,7 @@ class CommitmentFilters:
 
 
 def get_commitment(session: Session, *, scope: Scope, commitment_id: int) -> Commitment:
-    missing = f"Commitment {commitment_id} does not exist."
-    commitment = session.get(Commitment, commitment_id)
-    if commitment is None:
-        raise NotFoundError(missing)
-    scope.require_read(commitment.unit_id, missing)
-    return commitment
+    return scope.get(Commitment, commitment_id, "Commitment")
 
 
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
@@ -92,10 +88,7 @@ def list_commitments(
 ) -> dict[str, Any]:
     statement = select(Commitment).where(scope.covers(Commitment.unit_id))
     if filters.root_id is not None:
-        subtree = select(col(UnitClosure.descendant_id)).where(
-            col(UnitClosure.ancestor_id) == filters.root_id
-        )
-        statement = statement.where(col(Commitment.unit_id).in_(subtree))
+        statement = statement.where(col(Commitment.unit_id).in_(subtree_ids(filters.root_id)))
     equal = {
         Commitment.registered_with_id: filters.registered_with_id,
         Commitment.year: filters.year,

@@ -13,7 +13,7 @@ from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
 from app.commitments.workflow import FINISHED
 from app.core.config import settings
-from app.core.errors import ConflictError, InvalidReferenceError, NotFoundError
+from app.core.errors import ConflictError, InvalidReferenceError
 from app.core.pagination import PageParams, paginate
 from app.evaluations.schemas import (
     CapIn,
@@ -32,7 +32,7 @@ from app.models import (
     ExcellenceCap,
     Grade,
     Unit,
-    UnitClosure,
+    subtree_ids,
 )
 from app.recruitment.rollup import recruitment_figures
 
@@ -53,12 +53,7 @@ def _unit(session: Session, unit_id: int) -> Unit:
 
 
 def get_evaluation(session: Session, *, scope: Scope, evaluation_id: int) -> Evaluation:
-    missing = f"Evaluation {evaluation_id} does not exist."
-    evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        raise NotFoundError(missing)
-    scope.require_read(evaluation.unit_id, missing)
-    return evaluation
+    return scope.get(Evaluation, evaluation_id, "Evaluation")
 
 
 def list_evaluations(
@@ -66,10 +61,7 @@ def list_evaluations(
 ) -> dict[str, Any]:
     statement = select(Evaluation).where(scope.covers(Evaluation.unit_id))
     if filters.root_id is not None:
-        subtree = select(col(UnitClosure.descendant_id)).where(
-            col(UnitClosure.ancestor_id) == filters.root_id
-        )
-        statement = statement.where(col(Evaluation.unit_id).in_(subtree))
+        statement = statement.where(col(Evaluation.unit_id).in_(subtree_ids(filters.root_id)))
     equal = {
         Evaluation.unit_id: filters.unit_id,
         Evaluation.year: filters.year,
@@ -265,12 +257,7 @@ def publish_cap(session: Session, cap: ExcellenceCap) -> CapPublic:
 
 
 def get_cap(session: Session, *, scope: Scope, cap_id: int) -> ExcellenceCap:
-    missing = f"Cap {cap_id} does not exist."
-    cap = session.get(ExcellenceCap, cap_id)
-    if cap is None:
-        raise NotFoundError(missing)
-    scope.require_read(cap.unit_id, missing)
-    return cap
+    return scope.get(ExcellenceCap, cap_id, "Cap")
 
 
 def list_caps(

@@ -47,7 +47,7 @@ from app.models.recruitment import (
     RecruitmentOutcome,
     RecruitmentTarget,
 )
-from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure
+from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure, subtree_ids
 
 __all__ = [
     "CODE_PATTERN",
@@ -101,5 +101,6 @@ __all__ = [
     "UnitKind",
     "User",
     "UserBase",
+    "subtree_ids",
     "utcnow",
 ]

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
 from app.core import clock
-from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams
 from app.core.text import contains_pattern, search_key
 from app.models import (
@@ -29,6 +29,7 @@ from app.models import (
     RecruitmentOutcome,
     Unit,
     UnitClosure,
+    subtree_ids,
 )
 from app.recruitment import calendar
 from app.recruitment.schemas import (
@@ -128,12 +129,7 @@ def publish(session: Session, candidate: Candidate) -> CandidatePublic:
 
 
 def get_candidate(session: Session, *, scope: Scope, candidate_id: int) -> Candidate:
-    missing = f"Candidate {candidate_id} does not exist."
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFoundError(missing)
-    scope.require_read(candidate.unit_id, missing)
-    return candidate
+    return scope.get(Candidate, candidate_id, "Candidate")
 
 
 def list_candidates(
@@ -142,10 +138,7 @@ def list_candidates(
     today = clock.today()
     statement = select(Candidate).where(scope.covers(Candidate.unit_id))
     if filters.root_id is not None:
-        subtree = select(col(UnitClosure.descendant_id)).where(
-            col(UnitClosure.ancestor_id) == filters.root_id
-        )
-        statement = statement.where(col(Candidate.unit_id).in_(subtree))
+        statement = statement.where(col(Candidate.unit_id).in_(subtree_ids(filters.root_id)))
     equal = {
         Candidate.unit_id: filters.unit_id,
         Candidate.stage: filters.stage,

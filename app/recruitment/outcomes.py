@@ -11,9 +11,9 @@ from sqlmodel import Session, col
 from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
 from app.core import clock
-from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams, paginate
-from app.models import Candidate, RecruitmentOutcome, Unit, UnitClosure
+from app.models import Candidate, RecruitmentOutcome, Unit, UnitClosure, subtree_ids
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 
 
@@ -25,12 +25,7 @@ class OutcomeFilters:
 
 
 def get_outcome(session: Session, *, scope: Scope, outcome_id: int) -> RecruitmentOutcome:
-    missing = f"Outcome {outcome_id} does not exist."
-    outcome = session.get(RecruitmentOutcome, outcome_id)
-    if outcome is None:
-        raise NotFoundError(missing)
-    scope.require_read(outcome.unit_id, missing)
-    return outcome
+    return scope.get(RecruitmentOutcome, outcome_id, "Outcome")
 
 
 def list_outcomes(
@@ -38,10 +33,9 @@ def list_outcomes(
 ) -> dict[str, Any]:
     statement = select(RecruitmentOutcome).where(scope.covers(RecruitmentOutcome.unit_id))
     if filters.root_id is not None:
-        subtree = select(col(UnitClosure.descendant_id)).where(
-            col(UnitClosure.ancestor_id) == filters.root_id
+        statement = statement.where(
+            col(RecruitmentOutcome.unit_id).in_(subtree_ids(filters.root_id))
         )
-        statement = statement.where(col(RecruitmentOutcome.unit_id).in_(subtree))
     if filters.unit_id is not None:
         statement = statement.where(col(RecruitmentOutcome.unit_id) == filters.unit_id)
     if filters.year is not None:
@@ -57,7 +51,7 @@ def _lineage(unit_id: int) -> sa.Select[Any]:
     """The unit, the units above it and the units below it: outcomes of any two of them over
     the same days would count the same admissions twice."""
     above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
-    below = select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == unit_id)
+    below = subtree_ids(unit_id)
     return sa.union(above, below)  # type: ignore[return-value]
 
 

@@ -16,6 +16,7 @@ from app.models import (
     RecruitmentTarget,
     Unit,
     UnitClosure,
+    subtree_ids,
 )
 from app.recruitment.candidates import outcome_coverage, overdue_condition, stage_on
 from app.recruitment.schemas import RecruitmentFigures, StageCount, UnitRecruitment
@@ -59,7 +60,7 @@ def recruitment_figures(
     start, end = date(from_year, 1, 1), date(to_year, 12, 31)
     today = clock.today()
     end_of_period = min(end, today)
-    subtree = select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == ids[0])
+    subtree = subtree_ids(ids[0])
 
     targets = session.execute(
         select(col(RecruitmentTarget.unit_id), func.sum(RecruitmentTarget.target))

@@ -11,7 +11,7 @@ from app.audit.service import record_event, snapshot
 from app.auth.scope import Scope
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidRowsError, NotFoundError
 from app.core.pagination import PageParams, paginate
-from app.models import RecruitmentTarget, Unit, UnitClosure
+from app.models import RecruitmentTarget, Unit, subtree_ids
 from app.recruitment.schemas import (
     AllocationIn,
     AllocationPublic,
@@ -66,12 +66,7 @@ def publish(session: Session, targets: list[RecruitmentTarget]) -> list[TargetPu
 
 
 def get_target(session: Session, *, scope: Scope, target_id: int) -> RecruitmentTarget:
-    missing = f"Target {target_id} does not exist."
-    target = session.get(RecruitmentTarget, target_id)
-    if target is None:
-        raise NotFoundError(missing)
-    scope.require_read(target.unit_id, missing)
-    return target
+    return scope.get(RecruitmentTarget, target_id, "Target")
 
 
 def list_targets(
@@ -79,10 +74,9 @@ def list_targets(
 ) -> dict[str, Any]:
     statement = select(RecruitmentTarget).where(scope.covers(RecruitmentTarget.unit_id))
     if filters.root_id is not None:
-        subtree = select(col(UnitClosure.descendant_id)).where(
-            col(UnitClosure.ancestor_id) == filters.root_id
+        statement = statement.where(
+            col(RecruitmentTarget.unit_id).in_(subtree_ids(filters.root_id))
         )
-        statement = statement.where(col(RecruitmentTarget.unit_id).in_(subtree))
     if filters.parent_id is not None:
         children = select(col(Unit.id)).where(col(Unit.parent_id) == filters.parent_id)
         statement = statement.where(col(RecruitmentTarget.unit_id).in_(children))

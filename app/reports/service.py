@@ -22,6 +22,7 @@ from app.models import (
     Person,
     Unit,
     UnitClosure,
+    subtree_ids,
 )
 from app.recruitment.rollup import recruitment_figures
 from app.reports.schemas import (
@@ -184,7 +185,7 @@ def commitments_report(session: Session, *, root: Unit, year: int) -> Commitment
         ).scalars()
     )
     figures = commitment_figures(session, units=[root, *children], year=year, today=today)
-    subtree = select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == root.id)
+    subtree = subtree_ids(root.id)
     return CommitmentsReport(
         root_id=root.id,
         year=year,

@@ -20,7 +20,7 @@ from app.core.errors import (
 )
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
-from app.models import Unit, UnitClosure, UnitKind
+from app.models import Unit, UnitClosure, UnitKind, subtree_ids
 from app.units.schemas import UnitCreate, UnitUpdate
 
 # A nested tree is built in memory; larger subtrees are read page by page from /descendants.
@@ -208,7 +208,7 @@ def create_unit(session: Session, *, scope: Scope, unit_in: UnitCreate) -> Unit:
 def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
     """Re-hang the unit's subtree under `new_parent` in the closure table and shift its levels."""
     assert unit.id is not None
-    subtree = select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == unit.id)
+    subtree = subtree_ids(unit.id)
     old_ancestors = select(col(UnitClosure.ancestor_id)).where(
         col(UnitClosure.descendant_id) == unit.id, col(UnitClosure.ancestor_id) != unit.id
     )
