@@ -96,7 +96,12 @@ def create_app() -> FastAPI:
     # The last added runs first: request ids and the size limit, the queue for a database
     # connection, then idempotency (whose own short sessions thus count in the queue).
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(InFlightLimitMiddleware, limit=settings.db_pool_size)
+    app.add_middleware(
+        InFlightLimitMiddleware,
+        # Two connections stay free for readiness probes and idempotency records.
+        limit=max(1, settings.db_pool_size - 2),
+        wait_seconds=settings.db_pool_timeout,
+    )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_exception_handler(ReplayError, replay_response)
     app.include_router(health_router)

@@ -965,3 +965,28 @@ def test_the_suggestion_is_read_within_scope(client: TestClient, login: Any) -> 
     assert_problem(client.get(SUGGESTION, params=params | {"year": 1989}), 422)
     # Reading writes nothing.
     assert audit_total(client) == 0
+
+
+def test_a_target_of_zero_is_met(client: TestClient) -> None:
+    """Nothing to admit is not the same as no target: the year counts as met."""
+    world = make_world(client)
+    set_target(client, world["commune"], 0)
+    commitment_at(client, world, "completed")
+    found = suggestion(client, world["commune"])
+    assert found["grade"] == "excellent"
+    assert found["score"] == 100.0
+    assert found["achievement_percent"] is None  # shown as absent: 0 of 0 is no ratio
+    assert any("là 0" in reason for reason in found["reasons"])
+
+
+def test_a_cap_has_its_own_address(client: TestClient) -> None:
+    world = make_world(client)
+    created = client.post(
+        CAPS, json={"unit_id": world["commune"]["id"], "year": YEAR, "max_percent": 50}
+    )
+    assert created.status_code == 201, created.text
+    fetched = client.get(created.headers["location"])
+    assert fetched.status_code == 200
+    assert fetched.json() == created.json()
+    assert fetched.headers["etag"] == created.headers["etag"]
+    assert_problem(client.get(f"{CAPS}/99999"), 404)

@@ -173,7 +173,7 @@ def test_no_more_api_requests_are_in_flight_than_the_limit() -> None:
         await anyio.sleep(0.01)
         inside["now"] -= 1
 
-    limited = InFlightLimitMiddleware(slow_app, limit=3)
+    limited = InFlightLimitMiddleware(slow_app, limit=3, wait_seconds=30)
 
     async def many(path: str) -> None:
         async with anyio.create_task_group() as group:
@@ -198,3 +198,28 @@ def test_a_saturated_connection_pool_answers_503_not_500(
     body = assert_problem(response, 503)
     assert response.headers["retry-after"]
     assert "busy" in body["detail"]
+
+
+def test_a_request_that_waits_too_long_for_its_turn_answers_503() -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def stuck_app(scope: Any, receive: Any, send: Any) -> None:
+        await anyio.sleep(1)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    limited = InFlightLimitMiddleware(stuck_app, limit=1, wait_seconds=0.05)
+    scope = {"type": "http", "path": "/api/v1/units", "method": "GET", "headers": [],
+             "query_string": b""}  # fmt: skip
+
+    async def two() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(limited, scope, None, send)
+            await anyio.sleep(0.01)
+            group.start_soon(limited, scope, None, send)
+
+    anyio.run(two)
+    (start,) = [m for m in sent if m["type"] == "http.response.start"]
+    assert start["status"] == 503
+    assert (b"retry-after", b"5") in start["headers"]

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core import clock as service_clock
-from tests.factories import assert_problem, make_tree, make_unit
+from tests.factories import assert_problem, make_person, make_tree, make_unit
 from tests.test_recruitment_calendar import walk_working_days
 
 RECRUITMENT = "/api/v1/recruitment"
@@ -1809,3 +1809,43 @@ def test_outcome_filters(client: TestClient) -> None:
     assert find(year=2025) == ["department_long", "cell_a_2025"]
     assert find(year=2026) == []
     assert find(year=2024, root_id=world["commune"]["id"]) == ["commune_2024"]
+
+
+def test_the_member_in_charge_must_follow_the_unit(client: TestClient) -> None:
+    """In charge of the unit or above it, or sitting in a committee above it, today; once
+    recorded, a later edit that keeps the same member is not refused because their charge
+    has ended since."""
+    world = make_tree(client)
+    member = make_person(client)
+    stranger = make_person(client)
+    charge = ok(
+        client.post(
+            "/api/v1/areas-of-charge",
+            json={"person_id": member["id"], "unit_id": world["commune"]["id"],
+                  "start_on": "2025-01-01"},
+        ),
+        201,
+    )  # fmt: skip
+    candidate = new_candidate(client, world["cell_a"], in_charge_person_id=member["id"])
+    assert candidate["in_charge_person_id"] == member["id"]
+    refused = client.post(
+        CANDIDATES,
+        json={"unit_id": world["cell_a"]["id"], "full_name": "Trần Văn Ngoài",
+              "source_since": SINCE, "in_charge_person_id": stranger["id"]},
+    )  # fmt: skip
+    assert "neither" in assert_problem(refused, 409)["detail"]
+
+    ended = client.patch(
+        f"/api/v1/areas-of-charge/{charge['id']}",
+        json={"end_on": "2026-01-01"},
+        headers={"If-Match": '"1"'},
+    )
+    assert ended.status_code == 200, ended.text
+    kept = client.patch(
+        curl(candidate), json={"in_charge_person_id": member["id"], "note": "Đã gặp gia đình"}
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["note"] == "Đã gặp gia đình"
+    before = cand_state(client, kept.json())
+    assert_problem(client.patch(curl(candidate), json={"in_charge_person_id": stranger["id"]}), 409)
+    assert cand_state(client, kept.json()) == before

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session, col
 
-from app.core.errors import ForbiddenError, NotFoundError
-from app.models import Role, UnitClosure
+from app.core.errors import ForbiddenError, InvalidReferenceError, NotFoundError
+from app.models import Role, Unit, UnitClosure
 
 READ_ROLES = frozenset(Role)
 WRITE_ROLES = frozenset({Role.manager})
@@ -85,25 +85,13 @@ class Scope:
         )
         return self.session.execute(statement.limit(1)).first() is not None
 
-    def knows(self, unit_id: int) -> bool:
-        """Readable, or above a readable unit (its id shows as their `parent_id`): a write
-        there is refused with 403; any other unit answers as if it did not exist."""
-        if self.principal.is_admin:
-            return True
-        roots = self.principal.roots(READ_ROLES)
-        statement = select(col(UnitClosure.depth)).where(
-            sa.or_(
-                sa.and_(
-                    col(UnitClosure.ancestor_id) == unit_id,
-                    col(UnitClosure.descendant_id).in_(roots),
-                ),
-                sa.and_(
-                    col(UnitClosure.descendant_id) == unit_id,
-                    col(UnitClosure.ancestor_id).in_(roots),
-                ),
-            )
-        )
-        return self.session.execute(statement.limit(1)).first() is not None
+    def named_unit(self, unit_id: int, field: str = "unit_id") -> Unit:
+        """The unit a payload names: 422 when it does not exist. Checked before the grants,
+        so every create answers alike: 422 for no such unit, then 403 for one outside them."""
+        unit = self.session.get(Unit, unit_id)
+        if unit is None:
+            raise InvalidReferenceError(field, f"Unit {unit_id} does not exist.")
+        return unit
 
     def can_read(self, unit_id: int) -> bool:
         return self._holds(unit_id, READ_ROLES)

@@ -121,12 +121,14 @@ class InFlightLimitMiddleware:
     A sync endpoint hops between worker threads (each dependency, then the endpoint) while its
     database session is open. With more requests in flight than pooled connections, those
     waiting for a thread hold connections that those holding a thread need: under 64 clients
-    they timed out as errors. Health probes are never queued.
+    they timed out as errors. A request that waits longer than `wait_seconds` answers 503 with
+    Retry-After. Health probes are never queued.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, wait_seconds: float) -> None:
         self.app = app
         self.limit = limit
+        self.wait_seconds = wait_seconds
         self.slots: anyio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -135,5 +137,22 @@ class InFlightLimitMiddleware:
             return
         if self.slots is None:  # created in the event loop that serves the requests
             self.slots = anyio.Semaphore(self.limit)
-        async with self.slots:
-            await self.app(scope, receive, send)
+        admitted = False
+        with anyio.move_on_after(self.wait_seconds):
+            await self.slots.acquire()
+            admitted = True
+        if admitted:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.slots.release()
+            return
+        response = problem_response(
+            Request(scope),
+            status=503,
+            title="Service Unavailable",
+            type_="/problems/overloaded",
+            detail="The service is busy; retry shortly.",
+            headers={"Retry-After": "5"},
+        )
+        await response(scope, receive, send)

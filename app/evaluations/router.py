@@ -101,11 +101,24 @@ def list_caps(
     responses=problem_responses(403, 409),
 )
 def create_cap(
-    session: SessionDep, scope: ScopeDep, cap_in: CapIn, response: Response
+    session: SessionDep, scope: ScopeDep, cap_in: CapIn, request: Request, response: Response
 ) -> CapPublic:
     """By the unit's managers; one per unit and year. A decision of *excellent* that would
     exceed it answers 409, and so does a cap below the excellent grades already decided."""
     cap = service.create_cap(session, scope=scope, cap_in=cap_in)
+    response.headers["Location"] = str(request.url_for("get_cap", cap_id=cap.id))
+    with_etag(response, cap)
+    return service.publish_cap(session, cap)
+
+
+@router.get(
+    "/caps/{cap_id}",
+    response_model=CapPublic,
+    summary="Get a cap",
+    responses=problem_responses(404, 412),
+)
+def get_cap(session: SessionDep, cap: CapDep, response: Response) -> CapPublic:
+    """With the children it applies to, how many may be excellent and how many are."""
     with_etag(response, cap)
     return service.publish_cap(session, cap)
 
@@ -193,6 +206,7 @@ def update_self_assessment(
 @router.post(
     "/{evaluation_id}/proposal",
     response_model=EvaluationPublic,
+    dependencies=[IDEMPOTENT],
     summary="Propose the grade (superior)",
     responses=problem_responses(403, 404, 409, 412),
 )
@@ -212,6 +226,7 @@ def propose(
 @router.post(
     "/{evaluation_id}/decision",
     response_model=EvaluationPublic,
+    dependencies=[IDEMPOTENT],
     summary="Decide the grade (superior)",
     responses=problem_responses(403, 404, 409, 412),
 )

@@ -13,7 +13,7 @@ from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
 from app.commitments.workflow import FINISHED
 from app.core.config import settings
-from app.core.errors import ConflictError, InvalidReferenceError
+from app.core.errors import ConflictError
 from app.core.pagination import PageParams, paginate
 from app.evaluations.schemas import (
     CapIn,
@@ -45,13 +45,6 @@ class EvaluationFilters:
     status: EvaluationStatus | None = None
 
 
-def _unit(session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise InvalidReferenceError("unit_id", f"Unit {unit_id} does not exist.")
-    return unit
-
-
 def get_evaluation(session: Session, *, scope: Scope, evaluation_id: int) -> Evaluation:
     return scope.get(Evaluation, evaluation_id, "Evaluation")
 
@@ -75,7 +68,7 @@ def list_evaluations(
 
 
 def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessmentIn) -> Evaluation:
-    _unit(session, assessment_in.unit_id)
+    scope.named_unit(assessment_in.unit_id)
     scope.require_write(assessment_in.unit_id, "assess this unit")
     existing = session.execute(
         select(col(Evaluation.id)).where(
@@ -138,7 +131,7 @@ def update_self_assessment(
 
 
 def _superior_of(session: Session, evaluation: Evaluation) -> int | None:
-    return _unit(session, evaluation.unit_id).parent_id
+    return session.get_one(Unit, evaluation.unit_id).parent_id
 
 
 def propose(
@@ -285,7 +278,7 @@ def _check_cap(session: Session, cap: ExcellenceCap) -> None:
 
 
 def create_cap(session: Session, *, scope: Scope, cap_in: CapIn) -> ExcellenceCap:
-    _unit(session, cap_in.unit_id)
+    scope.named_unit(cap_in.unit_id)
     scope.require_write(cap_in.unit_id, "cap the grades of this unit's children")
     existing = _find_cap(session, cap_in.unit_id, cap_in.year)
     if existing is not None:
@@ -325,8 +318,10 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
     commitment completed (at least one) gives *excellent*; the `good` threshold (or no target)
     with no commitment unfinished gives *good*; anything else *completed*."""
     (figures,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
-    # The thresholds compare the exact ratio: 49.96% is under 50% even if shown as 50%.
-    achievement = 100 * figures.admitted / figures.target if figures.target else None
+    # The thresholds compare the exact ratio: 49.96% is under 50% even if shown as 50%. A
+    # target of 0 is met by definition.
+    target = figures.target
+    achievement = None if target is None else (100 * figures.admitted / target if target else 100.0)
     statuses = list(
         session.execute(
             select(col(Commitment.status)).where(
@@ -343,14 +338,16 @@ def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
     reasons = []
     if achievement is None:
         reasons.append(f"Năm {year} không có chỉ tiêu kết nạp đảng viên: không tính tiêu chí này.")
+    elif target == 0:
+        reasons.append(f"Chỉ tiêu kết nạp năm {year} là 0: coi như đạt chỉ tiêu.")
     else:
         reasons.append(
             f"Kết nạp {figures.admitted}/{figures.target} đảng viên theo chỉ tiêu "
             f"(đạt {figures.achievement_percent:g}%)."
         )
     reasons.append(
-        f"Cam kết: {len(statuses)} đã đăng ký, {completed} hoàn thành, {failed} không hoàn "
-        f"thành, {unfinished} chưa kết thúc."
+        f"Cam kết (không tính cam kết đã hủy): {len(statuses)}, {completed} hoàn thành, "
+        f"{failed} không hoàn thành, {unfinished} chưa kết thúc."
     )
     s = settings
     if failed:

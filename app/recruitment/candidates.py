@@ -27,7 +27,6 @@ from app.models import (
     Person,
     Position,
     RecruitmentOutcome,
-    Unit,
     UnitClosure,
     subtree_ids,
 )
@@ -188,9 +187,6 @@ def _follows(session: Session, *, person_id: int, unit_id: int, on: date) -> boo
 
 
 def _check(session: Session, candidate: Candidate) -> None:
-    unit = session.get(Unit, candidate.unit_id)
-    if unit is None:
-        raise InvalidReferenceError("unit_id", f"Unit {candidate.unit_id} does not exist.")
     for field in ("helper_person_id", "in_charge_person_id"):
         person_id = getattr(candidate, field)
         if person_id is not None and session.get(Person, person_id) is None:
@@ -208,7 +204,10 @@ def _check(session: Session, candidate: Candidate) -> None:
 
 
 def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateCreate) -> Candidate:
-    scope.require_write(candidate_in.unit_id, "follow candidates of this unit", REPORT_ROLES)
+    unit = scope.named_unit(candidate_in.unit_id)
+    scope.require_write(unit.id, "follow candidates of this unit", REPORT_ROLES)
+    if unit.valid_to is not None:
+        raise ConflictError(f"Unit {unit.id} is closed: it takes no new candidates.")
     if candidate_in.source_since > clock.today():
         raise InvalidValueError("source_since", "The date lies in the future.")
     candidate = Candidate.model_validate(
@@ -216,9 +215,6 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
         update={"stage": S.source, "search_key": search_key(candidate_in.full_name)},
     )
     _check(session, candidate)
-    unit = session.get(Unit, candidate.unit_id)
-    if unit is not None and unit.valid_to is not None:
-        raise ConflictError(f"Unit {unit.id} is closed: it takes no new candidates.")
     session.add(candidate)
     record_event(
         session,
@@ -240,11 +236,17 @@ def update_candidate(
     changes = candidate_in.model_dump(exclude_unset=True)
     if "full_name" in changes:
         changes["search_key"] = search_key(changes["full_name"])
+    followers = {"helper_person_id", "in_charge_person_id"}
+    # Only a follower that changes is checked: a form sent whole to change the note is not
+    # refused because the person in charge has since moved on.
+    new_followers = any(
+        changes.get(f, getattr(candidate, f)) != getattr(candidate, f) for f in followers
+    )
     # Checked before any flush: a bad reference answers 422, not an integrity error.
     with session.no_autoflush:
         if not candidate.apply(changes):
             return candidate
-        if changes.keys() & {"helper_person_id", "in_charge_person_id"}:
+        if new_followers:
             _check(session, candidate)
     record_event(
         session,

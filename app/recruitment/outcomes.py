@@ -11,9 +11,9 @@ from sqlmodel import Session, col
 from app.audit.service import record_event, snapshot
 from app.auth.scope import REPORT_ROLES, Scope
 from app.core import clock
-from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
+from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
-from app.models import Candidate, RecruitmentOutcome, Unit, UnitClosure, subtree_ids
+from app.models import Candidate, RecruitmentOutcome, UnitClosure, subtree_ids
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 
 
@@ -56,8 +56,6 @@ def _lineage(unit_id: int) -> sa.Select[Any]:
 
 
 def _check(session: Session, outcome: RecruitmentOutcome) -> None:
-    if session.get(Unit, outcome.unit_id) is None:
-        raise InvalidReferenceError("unit_id", f"Unit {outcome.unit_id} does not exist.")
     if outcome.period_end < outcome.period_start:
         raise InvalidValueError("period_end", "period_end falls before period_start.")
     if outcome.period_start > clock.today():
@@ -101,6 +99,7 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
 def create_outcome(
     session: Session, *, scope: Scope, outcome_in: OutcomeCreate
 ) -> RecruitmentOutcome:
+    scope.named_unit(outcome_in.unit_id)
     scope.require_write(outcome_in.unit_id, "report admissions of this unit", REPORT_ROLES)
     outcome = RecruitmentOutcome.model_validate(outcome_in)
     _check(session, outcome)

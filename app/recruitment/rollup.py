@@ -93,8 +93,9 @@ def recruitment_figures(
         .group_by(each.c.unit_id)
         .subquery()
     )
-    # Admissions a reported outcome already stands for are left out: an anti-join on the
-    # small coverage table (in WHERE, so the database can hash it, not run it per row).
+    # Admissions that a reported outcome counted in this period already stands for are left
+    # out; an outcome straddling the period is not counted, so neither does it hide any. An
+    # anti-join on the small coverage table (in WHERE, so the database can hash it).
     coverage = outcome_coverage()
     decided = (
         select(col(Candidate.unit_id), func.count().label("decided"))
@@ -104,6 +105,8 @@ def recruitment_figures(
             ~sa.exists().where(
                 coverage.c.unit_id == col(Candidate.unit_id),
                 col(Candidate.admitted_on).between(coverage.c.period_start, coverage.c.period_end),
+                coverage.c.period_start >= start,
+                coverage.c.period_end <= end,
             ),
         )
         .group_by(col(Candidate.unit_id))

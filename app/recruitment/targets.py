@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_event, snapshot
 from app.auth.scope import Scope
-from app.core.errors import ConflictError, InvalidReferenceError, InvalidRowsError, NotFoundError
+from app.core.errors import ConflictError, InvalidRowsError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.models import RecruitmentTarget, Unit, subtree_ids
 from app.recruitment.schemas import (
@@ -90,13 +90,6 @@ def list_targets(
     return page
 
 
-def _unit(session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise InvalidReferenceError("unit_id", f"Unit {unit_id} does not exist.")
-    return unit
-
-
 def _find(session: Session, unit_id: int, year: int) -> RecruitmentTarget | None:
     return session.execute(
         select(RecruitmentTarget).where(
@@ -106,7 +99,7 @@ def _find(session: Session, unit_id: int, year: int) -> RecruitmentTarget | None
 
 
 def create_target(session: Session, *, scope: Scope, target_in: TargetCreate) -> RecruitmentTarget:
-    unit = _unit(session, target_in.unit_id)
+    unit = scope.named_unit(target_in.unit_id)
     scope.require_write(unit.parent_id, "assign targets to this unit (its parent's managers do)")
     if unit.valid_to is not None:
         raise ConflictError(f"Unit {unit.id} is closed: it takes no new targets.")
@@ -128,7 +121,7 @@ def create_target(session: Session, *, scope: Scope, target_in: TargetCreate) ->
 def update_target(
     session: Session, *, scope: Scope, target: RecruitmentTarget, target_in: TargetUpdate
 ) -> RecruitmentTarget:
-    parent_id = _unit(session, target.unit_id).parent_id
+    parent_id = session.get_one(Unit, target.unit_id).parent_id
     scope.require_write(parent_id, "change this unit's targets (its parent's managers do)")
     before = snapshot(target)
     if target.apply(target_in.model_dump(exclude_unset=True)):
@@ -145,7 +138,7 @@ def update_target(
 
 
 def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) -> None:
-    parent_id = _unit(session, target.unit_id).parent_id
+    parent_id = session.get_one(Unit, target.unit_id).parent_id
     scope.require_write(parent_id, "remove this unit's targets (its parent's managers do)")
     record_event(
         session,
@@ -190,8 +183,7 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
     """Set the targets of several direct children in one transaction: every row is checked
     first, and one bad row writes nothing."""
     parent_id = allocation_in.parent_id
-    if session.get(Unit, parent_id) is None or not scope.knows(parent_id):
-        raise InvalidReferenceError("parent_id", f"Unit {parent_id} does not exist.")
+    scope.named_unit(parent_id, "parent_id")
     scope.require_write(parent_id, "allocate targets to this unit's children")
     rows = allocation_in.targets
     children = {

@@ -67,6 +67,13 @@ def _cells(sheet: Sheet, row: Any) -> list[Any]:
     return [column.value(row) for column in sheet.columns]
 
 
+def _csv_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`...) is quoted as text."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
+
+
 def csv_response(sheet: Sheet, filename: str) -> StreamingResponse:
     """The first sheet only: a CSV holds one table."""
 
@@ -86,7 +93,7 @@ def csv_response(sheet: Sheet, filename: str) -> StreamingResponse:
         writer.writerow([c.header for c in sheet.columns])
         yield flush()
         for row in sheet.rows:
-            writer.writerow(["" if v is None else v for v in _cells(sheet, row)])
+            writer.writerow(["" if v is None else _csv_safe(v) for v in _cells(sheet, row)])
             if buffer.tell() > 65_536:
                 yield flush()
         yield flush()
