@@ -12,6 +12,7 @@ at CAMKET_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -99,6 +100,17 @@ def wait_for(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{url} did not come up")
+
+
+def drain(token: str) -> None:
+    """Wait until the service has answered what wrk left queued: a slow endpoint's backlog
+    would otherwise eat the next run's CPU (the floor shares the core)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{SERVICE_PORT}/api/v1/meta/enums",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(request, timeout=600).read()  # noqa: S310 (a local URL)
 
 
 def env_for(database_url: str) -> dict[str, str]:
@@ -198,6 +210,7 @@ def run_database(name: str, database_url: str, rounds: int, seconds: int) -> dic
             for label, path in paths.items():
                 url = f"http://127.0.0.1:{SERVICE_PORT}{path}"
                 samples[label].append(wrk(url, token, seconds))
+                drain(token)
     finally:
         for process in (service, floor):
             process.terminate()

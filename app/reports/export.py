@@ -1,6 +1,7 @@
 """Reports as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or XLSX (xlsxwriter in constant
 memory): a title row naming the unit, the period and the date of issue, Vietnamese headers, numbers
-as numbers. Rows are written as they come and never held: memory does not grow with them."""
+as numbers. The writers hold no rows (CSV streams, XLSX uses xlsxwriter's constant-memory mode):
+what grows with the rows is the report built before them, not its export."""
 
 import csv
 import io
