@@ -3,8 +3,9 @@
 A realistic tree (province → district → commune → party cells, with agencies and departments) and,
 for every year, its records: targets allocated down the tree, candidates at every stage of the
 pipeline (admitted ones make up the admissions), some admissions reported as counts, and a
-commitment per committee and year, directed by a member of the superior committee. Rows are built
-in Python, ids included, and loaded in bulk: COPY on PostgreSQL, batched inserts on SQLite.
+commitment per unit (but the root) and year, directed by the superior committee's secretary.
+Rows are built in Python, ids included, and loaded in bulk: COPY on PostgreSQL, batched inserts
+on SQLite.
 """
 
 import random
@@ -51,7 +52,7 @@ class Scale(StrEnum):
 
 @dataclass(frozen=True)
 class Shape:
-    """Children per level below the root, and the kind of each level."""
+    """How many units of each level there are under each unit of the level above."""
 
     provinces: int
     districts: int

@@ -231,7 +231,11 @@ def run_database(name: str, database_url: str, rounds: int, seconds: int) -> dic
 
 
 def markdown(
-    results: dict[str, dict[str, object]], rounds: int, seconds: int, memory: dict[int, float]
+    results: dict[str, dict[str, object]],
+    rounds: int,
+    seconds: int,
+    memory: dict[int, float],
+    scale: str,
 ) -> str:
     versions = subprocess.run(
         [
@@ -252,7 +256,7 @@ def markdown(
         f"({os.cpu_count()} cores, {platform.processor() or platform.machine()}), Python "
         f"{platform.python_version()}, {versions}; wrk 64 connections, {seconds} s per run, "
         f"{rounds} interleaved rounds, medians; service and floor pinned to core 0, wrk to core 1; "
-        "data: a generated province (`camket generate --scale province`).",
+        f"data: a generated {scale} (`camket generate --scale {scale}`).",
         "",
         "Reproduce: `.venv/bin/python bench/run.py` (see its header).",
         "",
@@ -325,7 +329,7 @@ def main() -> None:
         prepare(url, args.scale)
         results[name] = run_database(name, url, args.rounds, args.seconds)
     memory = export_memory()
-    report = markdown(results, args.rounds, args.seconds, memory)
+    report = markdown(results, args.rounds, args.seconds, memory, args.scale)
     (ROOT / "bench" / "RESULTS.md").write_text(report, encoding="utf-8")
     print(report)
 

@@ -226,7 +226,9 @@ class RecruitmentFigures(BaseModel):
     admitted_reported: int = Field(description="Admissions reported as counts (outcomes).")
     admitted: int
     achievement_percent: float | None = Field(description="Admitted over target; empty if none.")
-    candidates_by_stage: list[StageCount] = Field(description="Where candidates stand today.")
+    candidates_by_stage: list[StageCount] = Field(
+        description="Where candidates stood at the end of the period (today if sooner)."
+    )
     overdue_alerts: int = Field(description="Ceremonies and recognitions past their due date.")
     outcomes_straddling: int = Field(
         description="Reported outcomes that only partly overlap the period: not counted, since "
