@@ -35,6 +35,7 @@ from app.models import (
     subtree_ids,
 )
 from app.recruitment.rollup import recruitment_figures
+from app.units.service import lock_lineage
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def decide(
         )
     cap = _find_cap(session, parent_id, evaluation.year) if parent_id else None
     if cap is not None and grade_in.grade == Grade.excellent:
+        lock_lineage(session, cap.unit_id)  # concurrent decisions count each other
         allowed = _max_excellent(cap.max_percent, _children_during(session, cap.unit_id, cap.year))
         taken = _excellent_among_children(session, cap.unit_id, cap.year, besides=evaluation.id)
         if taken + 1 > allowed:

@@ -38,6 +38,7 @@ from app.recruitment.schemas import (
     CandidateUpdate,
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
+from app.units.service import lock_lineage
 
 S = CandidateStage
 
@@ -295,6 +296,7 @@ def _step_changes(
                 "candidate must complete the course again before applying."
             )
     elif action == CandidateAction.admit:
+        lock_lineage(session, candidate.unit_id)  # against an outcome written meanwhile
         outcome = _outcome_covering(session, candidate, day)
         if outcome is not None and not outcome.replaces_individual:
             raise ConflictError(

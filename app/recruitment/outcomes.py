@@ -15,6 +15,7 @@ from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, UnitClosure, subtree_ids
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
+from app.units.service import lock_lineage
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def _lineage(unit_id: int) -> sa.Select[Any]:
 
 
 def _check(session: Session, outcome: RecruitmentOutcome) -> None:
+    lock_lineage(session, outcome.unit_id)
     if outcome.period_end < outcome.period_start:
         raise InvalidValueError("period_end", "period_end falls before period_start.")
     if outcome.period_start > clock.today():

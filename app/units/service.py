@@ -321,3 +321,20 @@ def close_unit(session: Session, *, scope: Scope, unit: Unit, valid_to: date) ->
     record_event(session, scope=scope, action="close", entity=unit, before=before, unit_id=unit.id)
     session.commit()
     return unit
+
+
+def lock_lineage(session: Session, unit_id: int) -> None:
+    """Hold the unit and the units above it until the transaction ends, so that rules which
+    count records of one line of units before writing (outcomes, admissions, excellence caps)
+    see the writes of concurrent requests. PostgreSQL locks the rows, in id order so that two
+    lines never deadlock; SQLite has one writer at a time, so any write takes the lock."""
+    above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(col(Unit.id))
+            .where(col(Unit.id).in_(above))
+            .order_by(col(Unit.id))
+            .with_for_update()
+        )
+    else:
+        session.execute(sa.update(Unit).where(col(Unit.id) == unit_id).values(id=col(Unit.id)))
