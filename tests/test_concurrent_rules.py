@@ -90,4 +90,4 @@ def test_excellent_grades_raced_past_a_cap_are_refused_beyond_it(
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [200] * 3 + [409] * (WRITERS - 3), [r.text for r in responses]
         shown = http.get("/api/v1/evaluations/caps", params={"unit_id": ids["DX"]}).json()
-        assert shown[0]["excellent"] == 3
+        assert shown["items"][0]["excellent"] == 3

@@ -159,7 +159,7 @@ def make_cap(
 def caps_state(client: TestClient) -> tuple[Any, ...]:
     response = client.get(CAPS)
     assert response.status_code == 200, response.text
-    return response.json(), audit_total(client, "excellence_cap")
+    return response.json()["items"], audit_total(client, "excellence_cap")
 
 
 def set_target(client: TestClient, unit: dict[str, Any], target: int, year: int = YEAR) -> None:
@@ -647,7 +647,7 @@ def test_create_a_cap(client: TestClient, login: Any) -> None:
         "max_percent": 50,
     }
     assert (cap["children"], cap["max_excellent"], cap["excellent"]) == (2, 1, 0)
-    assert ok(manager.get(CAPS)) == [cap]
+    assert ok(manager.get(CAPS))["items"] == [cap]
     rows = audit(client, cap["id"], "excellence_cap")
     assert [(r["action"], r["actor"], r["unit_id"]) for r in rows] == [
         ("create", "bi-thu-xa", world["commune"]["id"])
@@ -719,7 +719,7 @@ def test_children_are_those_open_during_the_year(
 
     cap = make_cap(client, world["commune"], max_percent)
     assert (cap["children"], cap["max_excellent"], cap["excellent"]) == (3, max_excellent, 0)
-    (listed,) = ok(client.get(CAPS, params={"unit_id": commune, "year": YEAR}))
+    (listed,) = ok(client.get(CAPS, params={"unit_id": commune, "year": YEAR}))["items"]
     assert listed == cap
 
 
@@ -727,7 +727,7 @@ def test_a_decision_beyond_the_cap_is_refused(client: TestClient) -> None:
     world = make_tree(client)
     cap = make_cap(client, world["commune"], 50)  # 1 of the 2 cells
     decided(client, world["cell_a"], "excellent")
-    assert ok(client.get(CAPS))[0]["excellent"] == 1
+    assert ok(client.get(CAPS))["items"][0]["excellent"] == 1
 
     evaluation = proposed(client, world["cell_b"], "excellent")
     before, caps_before = state(client, evaluation), caps_state(client)
@@ -737,7 +737,7 @@ def test_a_decision_beyond_the_cap_is_refused(client: TestClient) -> None:
     assert caps_state(client) == caps_before
     # Any other grade is not capped.
     assert ok(decide(client, evaluation, "good"))["grade"] == "good"
-    (listed,) = ok(client.get(CAPS))
+    (listed,) = ok(client.get(CAPS))["items"]
     assert (listed["id"], listed["excellent"]) == (cap["id"], 1)
 
 
@@ -747,7 +747,7 @@ def test_a_cap_applies_to_its_unit_and_year_only(client: TestClient) -> None:
     make_cap(client, world["district"], 0)  # the grandparent
     decided(client, world["cell_a"], "excellent")
     decided(client, world["cell_b"], "excellent")
-    assert [c["excellent"] for c in ok(client.get(CAPS))] == [0, 0]
+    assert [c["excellent"] for c in ok(client.get(CAPS))["items"]] == [0, 0]
 
 
 def test_no_cap_no_limit(client: TestClient) -> None:

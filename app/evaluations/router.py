@@ -83,13 +83,17 @@ def suggestion(
     return service.suggest(session, unit=unit, year=year)
 
 
-@router.get("/caps", response_model=list[CapPublic], summary="List caps on excellent grades")
+@router.get("/caps", response_model=Page[CapPublic], summary="List caps on excellent grades")
 def list_caps(
-    session: SessionDep, scope: ScopeDep, unit_id: IdQuery = None, year: YearQuery = None
-) -> list[CapPublic]:
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    unit_id: IdQuery = None,
+    year: YearQuery = None,
+) -> Any:
     """Each with the number of children it applies to, how many may be excellent and how many
-    are."""
-    return service.list_caps(session, scope=scope, unit_id=unit_id, year=year)
+    are; by year, then unit."""
+    return service.list_caps(session, scope=scope, params=page, unit_id=unit_id, year=year)
 
 
 @router.post(

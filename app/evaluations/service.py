@@ -256,17 +256,18 @@ def get_cap(session: Session, *, scope: Scope, cap_id: int) -> ExcellenceCap:
 
 
 def list_caps(
-    session: Session, *, scope: Scope, unit_id: int | None, year: int | None
-) -> list[CapPublic]:
+    session: Session, *, scope: Scope, params: PageParams, unit_id: int | None, year: int | None
+) -> dict[str, Any]:
     statement = select(ExcellenceCap).where(scope.covers(ExcellenceCap.unit_id))
     if unit_id is not None:
         statement = statement.where(col(ExcellenceCap.unit_id) == unit_id)
     if year is not None:
         statement = statement.where(col(ExcellenceCap.year) == year)
-    caps = session.execute(
-        statement.order_by(col(ExcellenceCap.year), col(ExcellenceCap.unit_id)).limit(500)
-    ).scalars()
-    return [publish_cap(session, cap) for cap in caps]
+    order = (col(ExcellenceCap.year), col(ExcellenceCap.unit_id))
+    page = paginate(session, statement.order_by(*order), params)
+    # Two counts per cap: caps are one per superior and year, so a page holds few.
+    page["items"] = [publish_cap(session, cap) for cap in page["items"]]
+    return page
 
 
 def _check_cap(session: Session, cap: ExcellenceCap) -> None:
