@@ -32,6 +32,7 @@ from app.models import (
     Person,
     RecruitmentOutcome,
     RecruitmentTarget,
+    Role,
     UnitKind,
 )
 from app.recruitment import calendar
@@ -234,3 +235,31 @@ def test_a_report_runs_as_many_statements_for_40_children_as_for_5(
         else:
             assert body["recruitment"]["candidates_by_stage"][0]["count"] == 80
             assert body["evaluation"] is not None
+
+
+LISTS = {
+    "units": "/api/v1/units",
+    "commitments": "/api/v1/commitments",
+    "candidates": "/api/v1/recruitment/candidates",
+    "targets": "/api/v1/recruitment/targets",
+    "outcomes": "/api/v1/recruitment/outcomes",
+}  # evaluations: the trees hold one each, too few to tell
+
+
+@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("role", [Role.admin, Role.viewer])
+def test_a_list_runs_as_many_statements_for_a_page_of_many_rows_as_of_few(
+    login: Callable[..., TestClient], roots: dict[int, int], name: str, role: Role
+) -> None:
+    """Lists load a page in a fixed number of statements (no query per row), for an admin and
+    for a viewer whose scope is the tree (the scope filter is a subquery, not a loop)."""
+    counts, rows = {}, {}
+    for size, root in roots.items():
+        caller = login(role, None if role == Role.admin else root)
+        caller.get(LISTS[name], params={"root_id": root})  # warm up
+        with counting() as statements:
+            response = caller.get(LISTS[name], params={"root_id": root, "limit": 50})
+        assert response.status_code == 200, response.text
+        counts[size], rows[size] = len(statements), len(response.json()["items"])
+    assert rows[SIZES[0]] < rows[SIZES[1]], rows
+    assert counts[SIZES[0]] == counts[SIZES[1]], counts
