@@ -7,7 +7,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery
+from app.core.schemas import IdPath, IdQuery, YearQuery
 from app.evaluations import service
 from app.evaluations.schemas import (
     CapIn,
@@ -26,7 +26,6 @@ from app.units.service import get_unit
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 
-YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
 RequiredYear = Annotated[int, Query(ge=1990, le=2100)]
 
 

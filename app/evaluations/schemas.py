@@ -4,10 +4,9 @@ from typing import Annotated
 from pydantic import BaseModel, computed_field
 from sqlmodel import Field
 
-from app.core.schemas import Id, InputModel
+from app.core.schemas import Id, InputModel, Year
 from app.models import EvaluationStatus, Grade
 
-Year = Annotated[int, Field(ge=1990, le=2100)]
 Note = Annotated[str | None, Field(default=None, max_length=5000)]
 
 

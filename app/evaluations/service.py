@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
@@ -35,7 +34,8 @@ from app.models import (
     subtree_ids,
 )
 from app.recruitment.rollup import recruitment_figures
-from app.units.service import lock_lineage
+from app.recruitment.schemas import RecruitmentFigures
+from app.units.service import lock_lineage, open_during
 
 
 @dataclass(frozen=True)
@@ -159,13 +159,11 @@ def propose(
 
 
 def _children_during(session: Session, parent_id: int, year: int) -> int:
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
     return (
         session.scalar(
             select(func.count()).where(
                 col(Unit.parent_id) == parent_id,
-                sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) < end),
-                sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > start),
+                open_during(date(year, 1, 1), date(year, 12, 31)),
             )
         )
         or 0
@@ -315,12 +313,15 @@ def update_cap(
 # --- suggestion -----------------------------------------------------------------------------
 
 
-def suggest(session: Session, *, unit: Unit, year: int) -> Suggestion:
+def suggest(
+    session: Session, *, unit: Unit, year: int, figures: RecruitmentFigures | None = None
+) -> Suggestion:
     """The rule, in order: a commitment not completed, or a recruitment achievement under the
     `completed` threshold, gives *not completed*; the `excellent` threshold with every
     commitment completed (at least one) gives *excellent*; the `good` threshold (or no target)
     with no commitment unfinished gives *good*; anything else *completed*."""
-    (figures,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
+    if figures is None:
+        (figures,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
     # The thresholds compare the exact ratio: 49.96% is under 50% even if shown as 50%. A
     # target of 0 is met by definition.
     target = figures.target

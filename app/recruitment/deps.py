@@ -1,12 +1,11 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends
 
 from app.core import clock
 from app.core.errors import InvalidValueError
-
-YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
+from app.core.schemas import YearQuery
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, SearchQuery
+from app.core.schemas import IdPath, IdQuery, SearchQuery, YearQuery
 from app.idempotency import IDEMPOTENT
 from app.models import (
     Candidate,
@@ -19,7 +19,7 @@ from app.models import (
 )
 from app.recruitment import candidates, outcomes, targets
 from app.recruitment.candidates import CandidateFilters
-from app.recruitment.deps import PeriodDep, YearQuery
+from app.recruitment.deps import PeriodDep
 from app.recruitment.outcomes import OutcomeFilters
 from app.recruitment.rollup import unit_progress
 from app.recruitment.schemas import (

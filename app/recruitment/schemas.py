@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, computed_field, model_validator
 from sqlmodel import Field
 
-from app.core.schemas import Id, InputModel
+from app.core.schemas import Id, InputModel, Year
 from app.models import (
     CandidateAction,
     CandidateAlert,
@@ -13,7 +13,6 @@ from app.models import (
     Sex,
 )
 
-Year = Annotated[int, Field(ge=1990, le=2100)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_event, snapshot
 from app.auth.scope import Scope
-from app.core.errors import ConflictError, InvalidRowsError, NotFoundError
+from app.core.errors import ConflictError, InvalidRowsError
 from app.core.pagination import PageParams, paginate
 from app.models import RecruitmentTarget, Unit, subtree_ids
 from app.recruitment.schemas import (
@@ -19,6 +19,7 @@ from app.recruitment.schemas import (
     TargetPublic,
     TargetUpdate,
 )
+from app.units.service import get_unit
 
 
 @dataclass(frozen=True)
@@ -155,10 +156,7 @@ def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) 
 def get_allocation(
     session: Session, *, scope: Scope, parent_id: int, year: int
 ) -> AllocationPublic:
-    missing = f"Unit {parent_id} does not exist."
-    if session.get(Unit, parent_id) is None:
-        raise NotFoundError(missing)
-    scope.require_read(parent_id, missing)
+    get_unit(session, scope=scope, unit_id=parent_id)
     own = _find(session, parent_id, year)
     children = list(
         session.execute(

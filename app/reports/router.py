@@ -6,7 +6,8 @@ from app.auth.deps import ScopeDep
 from app.core import clock
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.recruitment.deps import PeriodDep, YearQuery
+from app.core.schemas import YearQuery
+from app.recruitment.deps import PeriodDep
 from app.reports import service, sheets
 from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
 from app.reports.schemas import CommitmentsReport, RecruitmentReport, Scorecard

@@ -33,16 +33,9 @@ from app.reports.schemas import (
     RecruitmentRow,
     Scorecard,
 )
+from app.units.service import open_during
 
 NOT_YET_ACCEPTED = (CommitmentStatus.draft, CommitmentStatus.registered)
-
-
-def _existed(start: date, end: date) -> sa.ColumnElement[bool]:
-    """Units open at some time between start and end (inclusive)."""
-    return sa.and_(
-        sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= end),
-        sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > start),
-    )
 
 
 def _tree_order(root_id: int | None, units: list[Unit]) -> list[Unit]:
@@ -69,7 +62,7 @@ def recruitment_report(
         .where(
             col(UnitClosure.ancestor_id) == root.id,
             col(UnitClosure.depth).between(1, depth),
-            _existed(start, end),
+            open_during(start, end),
         )
     ).all()
     depth_of = {unit.id: level for unit, level in below}
@@ -180,7 +173,9 @@ def commitments_report(session: Session, *, root: Unit, year: int) -> Commitment
     children = list(
         session.execute(
             select(Unit)
-            .where(col(Unit.parent_id) == root.id, _existed(date(year, 1, 1), date(year, 12, 31)))
+            .where(
+                col(Unit.parent_id) == root.id, open_during(date(year, 1, 1), date(year, 12, 31))
+            )
             .order_by(col(Unit.name), col(Unit.id))
         ).scalars()
     )
@@ -217,5 +212,5 @@ def scorecard(session: Session, *, unit: Unit, year: int) -> Scorecard:
         evaluation=EvaluationPublic.model_validate(evaluation, from_attributes=True)
         if evaluation
         else None,
-        suggestion=suggest(session, unit=unit, year=year),
+        suggestion=suggest(session, unit=unit, year=year, figures=recruitment),
     )

@@ -43,12 +43,16 @@ class UnitFilters:
     include_closed: bool = False
 
 
-def open_on(day: date) -> ColumnElement[bool]:
-    """Units whose validity [valid_from, valid_to) contains the day."""
+def open_during(first: date, last: date) -> ColumnElement[bool]:
+    """Units whose validity [valid_from, valid_to) meets the days first..last (inclusive)."""
     return sa.and_(
-        sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= day),
-        sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > day),
+        sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= last),
+        sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > first),
     )
+
+
+def open_on(day: date) -> ColumnElement[bool]:
+    return open_during(day, day)
 
 
 def _not_closed(today: date) -> ColumnElement[bool]:
