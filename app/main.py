@@ -1,3 +1,4 @@
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -79,6 +80,12 @@ TAGS = [
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Sync endpoints run in anyio's thread pool; match it to the database pool (see Settings).
     to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    # The objects built at start-up (routes, models, schemas) live as long as the process: keep
+    # the collector from walking them again and again, and let it run less often (measured in
+    # DESIGN.md: +35% on a rollup endpoint).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     yield
 
 

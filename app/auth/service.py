@@ -80,24 +80,31 @@ def sign_in(session: Session, *, username: str, password: str, client: str) -> T
     return Token(access_token=token, expires_in=lifetime)
 
 
-def _grants(session: Session, user_id: int) -> tuple[tuple[Role, int | None], ...]:
-    rows = session.execute(
-        select(col(Grant.role), col(Grant.unit_id))
-        .where(col(Grant.user_id) == user_id)
-        .order_by(col(Grant.id))
-    )
-    return tuple((role, unit_id) for role, unit_id in rows)
-
-
 def authenticate_token(session: Session, *, token: str) -> Principal:
     claims = decode_access_token(token)
-    user = session.get(User, claims.user_id) if claims else None
-    if claims is None or user is None or not user.is_active:
+    # Every request runs this: the user and its grants in one statement of plain columns.
+    rows = (
+        session.execute(
+            select(
+                col(User.username),
+                col(User.is_active),
+                col(User.tokens_valid_from),
+                col(Grant.role),
+                col(Grant.unit_id),
+            )
+            .outerjoin(Grant, col(Grant.user_id) == col(User.id))
+            .where(col(User.id) == claims.user_id)
+            .order_by(col(Grant.id))
+        ).all()
+        if claims
+        else []
+    )
+    if claims is None or not rows or not rows[0].is_active:
         raise UnauthorizedError("The token is invalid or expired, or the account is disabled.")
-    if claims.issued_at < user.tokens_valid_from:
+    if claims.issued_at < rows[0].tokens_valid_from:
         raise UnauthorizedError("The token was revoked (password changed); sign in again.")
-    assert user.id is not None
-    return Principal(name=user.username, grants=_grants(session, user.id), user_id=user.id)
+    grants = tuple((row.role, row.unit_id) for row in rows if row.role is not None)
+    return Principal(name=rows[0].username, grants=grants, user_id=claims.user_id)
 
 
 def authenticate_api_key(session: Session, *, key: str) -> Principal:

@@ -107,10 +107,14 @@ def list_commitments(
         statement = statement.where(overdue if filters.overdue else sa.not_(overdue))
     if filters.q:
         statement = statement.where(col(Commitment.search_key).like(contains_pattern(filters.q)))
-    key = col(getattr(Commitment, filters.sort.value))
-    # Undated commitments sort after dated ones, whichever the direction and database.
-    order = key.desc().nulls_first() if filters.descending else key.asc().nulls_last()
-    return paginate(session, statement.order_by(order, col(Commitment.id)), params)
+    key, tie = col(getattr(Commitment, filters.sort.value)), col(Commitment.id)
+    # Undated commitments sort last, on every database; descending is the exact reverse, which
+    # an index on (key, id) serves read backwards.
+    if filters.descending:
+        order = (key.desc().nulls_first(), tie.desc())
+    else:
+        order = (key.asc().nulls_last(), tie.asc())
+    return paginate(session, statement.order_by(*order), params)
 
 
 def _term_overlaps_year(model: type[Position] | type[AreaOfCharge], year: int) -> Any:

@@ -36,6 +36,12 @@ class CommitmentBase(SQLModel):
 class Commitment(CommitmentBase, TimestampMixin, table=True):
     """A unit's registered difficult task or pressing issue for a year."""
 
+    # The list's orders (id breaks ties): a page is then read off the index, not sorted.
+    __table_args__ = (
+        sa.Index("ix_commitment_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_commitment_deadline_id", "deadline", "id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     status: CommitmentStatus = Field(
         default=CommitmentStatus.draft, sa_type=enum_column(CommitmentStatus), index=True

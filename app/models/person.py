@@ -1,5 +1,6 @@
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TimestampMixin, enum_column
@@ -11,6 +12,9 @@ class PersonBase(SQLModel):
 
 
 class Person(PersonBase, TimestampMixin, table=True):
+    # The list's order: a page is read off the index, not sorted.
+    __table_args__ = (sa.Index("ix_person_search_key_id", "search_key", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     search_key: str = Field(max_length=300)
 

@@ -47,6 +47,9 @@ class Candidate(CandidateBase, TimestampMixin, table=True):
     days follow Vietnam's public holidays) and stored so that alerts filter in SQL.
     """
 
+    # The list's order: a page is read off the index, not sorted.
+    __table_args__ = (sa.Index("ix_candidate_search_key_id", "search_key", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     stage: CandidateStage = Field(sa_type=enum_column(CandidateStage), index=True)

@@ -28,6 +28,9 @@ class UnitBase(SQLModel):
 class Unit(UnitBase, TimestampMixin, table=True):
     """A party organisation. Its validity is the half-open interval [valid_from, valid_to)."""
 
+    # The list's order: a page is read off the index, not sorted.
+    __table_args__ = (sa.Index("ix_unit_level_name_id", "level", "name", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     level: int = Field(default=0, description="Depth in the tree; 0 for a root.")
