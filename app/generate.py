@@ -41,7 +41,7 @@ from app.models import (
     UnitClosure,
     UnitKind,
 )
-from app.recruitment import calendar
+from app.recruitment import calendar, flows
 
 
 class Scale(StrEnum):
@@ -543,6 +543,7 @@ def generate(
         counts["commitment"] = _load(
             connection, _table(Commitment), generator.commitments(directive_id)
         )
+        counts["candidate_flow"] = flows.rebuild(connection)
         if connection.dialect.name == "postgresql":
             # Ids were given explicitly: move the sequences past them.
             for name, model in TABLES.items():

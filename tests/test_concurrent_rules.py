@@ -5,8 +5,12 @@ import asyncio
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlmodel import Session
 
-from app.models import Role
+from app.core.db import engine
+from app.models import CandidateFlow, Role
+from app.recruitment import flows
 from tests.factories import make_principal
 from tests.test_concurrency import live_server  # noqa: F401  (fixture)
 
@@ -91,3 +95,57 @@ def test_excellent_grades_raced_past_a_cap_are_refused_beyond_it(
         assert statuses == [200] * 3 + [409] * (WRITERS - 3), [r.text for r in responses]
         shown = http.get("/api/v1/evaluations/caps", params={"unit_id": ids["DX"]}).json()
         assert shown["items"][0]["excellent"] == 3
+
+
+def test_flows_stay_exact_when_candidates_of_one_line_move_at_once(
+    live_server: str,  # noqa: F811
+) -> None:
+    """Every step adds to the sums of the same units above (commune, district): concurrent
+    steps in twelve cells must neither lose an addition nor deadlock."""
+    headers = make_principal("admin", Role.admin, None)
+    with httpx.Client(base_url=live_server, headers=headers) as http:
+        ids = _tree(http)
+        candidates = []
+        for i in range(WRITERS):
+            made = http.post(
+                "/api/v1/recruitment/candidates",
+                json={
+                    "unit_id": ids[f"CB{i}"],
+                    "full_name": f"Q {i}",
+                    "source_since": "2024-01-02",
+                },
+            )
+            assert made.status_code == 201, made.text
+            candidates.append(made.json()["id"])
+        for action, on in (("complete_course", "2024-03-01"), ("apply", "2025-02-03")):
+            calls = [
+                ("POST", f"/api/v1/recruitment/candidates/{c}/transitions",
+                 {"action": action, "on": on})
+                for c in candidates
+            ]  # fmt: skip
+            responses = asyncio.run(_all(live_server, headers, calls))
+            assert [r.status_code for r in responses] == [200] * WRITERS, [
+                r.text for r in responses
+            ]
+    with Session(engine) as session:
+        kept = {
+            tuple(row)
+            for row in session.execute(
+                select(
+                    CandidateFlow.unit_id,
+                    CandidateFlow.stage,
+                    CandidateFlow.year,
+                    CandidateFlow.entered,
+                    CandidateFlow.exited,
+                )
+            )
+            if row.entered or row.exited
+        }
+        assert kept == {tuple(row) for row in session.execute(flows.recomputed())}
+        district = {(s, y, e, x) for u, s, y, e, x in kept if u == ids["HU"]}
+    assert district == {
+        ("source", 2024, WRITERS, WRITERS),
+        ("awareness_course", 2024, WRITERS, 0),
+        ("awareness_course", 2025, 0, WRITERS),
+        ("applied", 2025, WRITERS, 0),
+    }

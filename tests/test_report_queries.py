@@ -35,7 +35,7 @@ from app.models import (
     Role,
     UnitKind,
 )
-from app.recruitment import calendar
+from app.recruitment import calendar, flows
 from app.units.schemas import UnitCreate
 from app.units.service import create_unit
 
@@ -146,6 +146,8 @@ def build_tree(session: Session, children: int, tag: str) -> int:
             self_assessed_by="bi-thu",
         )
     )
+    session.flush()
+    flows.rebuild(session.connection())  # candidates were added in bulk, as the generator does
     session.commit()
     return root
 

@@ -45,7 +45,7 @@ from app.models import (
     Unit,
     UnitKind,
 )
-from app.recruitment import calendar
+from app.recruitment import calendar, flows
 from app.seed import load_seed
 from app.units.schemas import UnitCreate
 from app.units.service import close_unit, create_unit
@@ -584,6 +584,7 @@ class Builder:
         for rec, orm in [*rows, *evaluations]:
             assert orm.id is not None
             rec.id = orm.id
+        flows.rebuild(session.connection())  # candidates written in bulk, as the generator does
         session.commit()
 
 
@@ -1161,6 +1162,8 @@ def test_a_candidate_covered_by_two_reported_counts_is_counted_once(client: Test
                     replaces_individual=True,
                 )
             )
+        session.flush()
+        flows.rebuild(session.connection())
         session.commit()
     report = get_json(
         client, RECRUITMENT, root_id=tree["district"]["id"], from_year=2022, to_year=2022

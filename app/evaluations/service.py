@@ -35,7 +35,8 @@ from app.models import (
 )
 from app.recruitment.rollup import recruitment_figures
 from app.recruitment.schemas import RecruitmentFigures
-from app.units.service import lock_lineage, open_during
+from app.units.lineage import lock_lineage
+from app.units.service import open_during
 
 
 @dataclass(frozen=True)

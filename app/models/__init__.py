@@ -44,6 +44,7 @@ from app.models.recruitment import (
     Candidate,
     CandidateBase,
     CandidateEvent,
+    CandidateFlow,
     RecruitmentOutcome,
     RecruitmentTarget,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "CandidateAlert",
     "CandidateBase",
     "CandidateEvent",
+    "CandidateFlow",
     "CandidateStage",
     "Commitment",
     "CommitmentAction",

@@ -104,3 +104,19 @@ class RecruitmentOutcome(TimestampMixin, table=True):
     replaces_individual: bool = Field(default=False)
     source: str | None = Field(default=None, max_length=1000)
     note: str | None = Field(default=None, max_length=5000)
+
+
+class CandidateFlow(SQLModel, table=True):
+    """Candidates entering and leaving (exiting) a stage during a year, over a unit's whole subtree.
+
+    Kept by the write paths (app/recruitment/flows.py) so that reports read a few rows per unit
+    instead of scanning every candidate below it.
+    """
+
+    __tablename__ = "candidate_flow"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    stage: CandidateStage = Field(sa_type=enum_column(CandidateStage), primary_key=True)
+    year: int = Field(primary_key=True)
+    entered: int = Field(default=0)
+    exited: int = Field(default=0)

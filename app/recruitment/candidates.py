@@ -30,7 +30,8 @@ from app.models import (
     UnitClosure,
     subtree_ids,
 )
-from app.recruitment import calendar
+from app.recruitment import calendar, flows
+from app.recruitment.flows import flows_of
 from app.recruitment.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -38,7 +39,7 @@ from app.recruitment.schemas import (
     CandidateUpdate,
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
-from app.units.service import lock_lineage
+from app.units.lineage import lock_lineage
 
 S = CandidateStage
 
@@ -217,6 +218,9 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
     )
     _check(session, candidate)
     session.add(candidate)
+    flows.record(
+        session, unit_id=candidate.unit_id, before=flows_of(None), after=flows_of(candidate)
+    )
     record_event(
         session,
         scope=scope,
@@ -350,8 +354,9 @@ def transition(
             f"The candidate's last step is dated {last.isoformat()}: dates do not go backwards."
         )
     changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
-    before = snapshot(candidate)
+    before, flows_before = snapshot(candidate), flows_of(candidate)
     candidate.apply(changes)
+    flows.record(session, unit_id=candidate.unit_id, before=flows_before, after=flows_of(candidate))
     session.add(
         CandidateEvent(
             candidate_id=candidate.id,  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, UnitClosure, subtree_ids
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
-from app.units.service import lock_lineage
+from app.units.lineage import lock_lineage
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Recruitment figures of units over their whole subtrees: a few grouped SQL statements for any
 number of units (the closure table joins each row unit to its subtree), never one per unit."""
 
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, col
 from app.core import clock
 from app.models import (
     Candidate,
+    CandidateFlow,
     CandidateStage,
     RecruitmentOutcome,
     RecruitmentTarget,
@@ -18,7 +20,7 @@ from app.models import (
     UnitClosure,
     subtree_ids,
 )
-from app.recruitment.candidates import outcome_coverage, overdue_condition, stage_on
+from app.recruitment.candidates import outcome_coverage, overdue_condition
 from app.recruitment.schemas import RecruitmentFigures, StageCount, UnitRecruitment
 
 
@@ -55,7 +57,7 @@ def recruitment_figures(
     period (individual ones not covered by a reported outcome, and reported outcomes lying
     wholly inside the period), candidates by stage at the period's end (or today if sooner),
     and the alerts overdue today. `units[0]` is the top one: the others lie in its subtree.
-    Four statements, whatever the number of units."""
+    Five statements, whatever the number of units."""
     ids = [u.id for u in units if u.id is not None]
     start, end = date(from_year, 1, 1), date(to_year, 12, 31)
     today = clock.today()
@@ -72,41 +74,51 @@ def recruitment_figures(
     )
     target_of = {unit_id: int(total) for unit_id, total in targets}
 
-    in_subtree = col(Candidate.unit_id).in_(subtree)
-    # Each candidate's stage is worked out once, then counted per stage.
-    known = col(Candidate.source_since) <= end_of_period
-    each = (
-        select(
-            col(Candidate.unit_id),
-            sa.case((known, stage_on(end_of_period))).label("stage_at"),
-            overdue_condition(today).label("overdue"),
-        )
-        .where(in_subtree)
-        .subquery("each_candidate")
+    # Stages at the period's end and admissions decided in it: sums kept per unit over its
+    # subtree (app/recruitment/flows.py), a few rows per unit whatever the candidates below.
+    flow = CandidateFlow
+    through = col(flow.year) <= end_of_period.year
+    decided_in_period = sa.and_(
+        col(flow.stage) == CandidateStage.admitted, col(flow.year).between(from_year, to_year)
     )
-    candidates = (
+    stage_rows = session.execute(
         select(
-            each.c.unit_id,
-            _count_if(each.c.overdue, "overdue"),
-            *(_count_if(each.c.stage_at == s.value, f"at_{s.value}") for s in CandidateStage),
+            col(flow.unit_id),
+            col(flow.stage),
+            func.sum(sa.case((through, col(flow.entered) - col(flow.exited)), else_=0)),
+            func.sum(sa.case((decided_in_period, col(flow.entered)), else_=0)),
         )
-        .group_by(each.c.unit_id)
+        .where(col(flow.unit_id).in_(ids))
+        .group_by(col(flow.unit_id), col(flow.stage))
+    )
+    at_stage: dict[int, dict[CandidateStage, int]] = defaultdict(dict)
+    decided: dict[int, int] = defaultdict(int)
+    for unit_id, stage, count, admitted in stage_rows:
+        at_stage[unit_id][CandidateStage(stage)] = int(count)
+        decided[unit_id] += int(admitted)
+
+    # Alerts are as of today: counted on the candidates, those at the admitted stage only.
+    in_subtree = col(Candidate.unit_id).in_(subtree)
+    overdue = (
+        select(col(Candidate.unit_id), func.count().label("overdue"))
+        .where(in_subtree, overdue_condition(today))
+        .group_by(col(Candidate.unit_id))
         .subquery()
     )
-    # Admissions that a reported outcome counted in this period already stands for are left
-    # out; an outcome straddling the period is not counted, so neither does it hide any. An
-    # anti-join on the small coverage table (in WHERE, so the database can hash it).
+    # Individual admissions that a reported outcome lying wholly in the period already stands
+    # for are taken back out (an outcome straddling the period is not counted, so neither does
+    # it hide any). Found from the outcomes' few units, not by scanning every admission.
     coverage = outcome_coverage()
-    decided = (
-        select(col(Candidate.unit_id), func.count().label("decided"))
+    inside_coverage = sa.and_(coverage.c.period_start >= start, coverage.c.period_end <= end)
+    covered = (
+        select(col(Candidate.unit_id), func.count().label("covered"))
         .where(
             in_subtree,
-            col(Candidate.admitted_on).between(start, end),
-            ~sa.exists().where(
+            col(Candidate.unit_id).in_(select(coverage.c.unit_id).where(inside_coverage)),
+            sa.exists().where(
                 coverage.c.unit_id == col(Candidate.unit_id),
                 col(Candidate.admitted_on).between(coverage.c.period_start, coverage.c.period_end),
-                coverage.c.period_start >= start,
-                coverage.c.period_end <= end,
+                inside_coverage,
             ),
         )
         .group_by(col(Candidate.unit_id))
@@ -130,17 +142,16 @@ def recruitment_figures(
         .group_by(col(RecruitmentOutcome.unit_id))
         .subquery()
     )
-    people = _rolled_up(session, candidates, ids)
-    admissions = _rolled_up(session, decided, ids)
+    alerts = _rolled_up(session, overdue, ids)
+    taken_back = _rolled_up(session, covered, ids)
     counts = _rolled_up(session, outcomes, ids)
 
     figures = []
     for unit in units:
         assert unit.id is not None
         target = target_of.get(unit.id)
-        c = people.get(unit.id, {})
         o = counts.get(unit.id, {})
-        individual = admissions.get(unit.id, {}).get("decided", 0)
+        individual = decided[unit.id] - taken_back.get(unit.id, {}).get("covered", 0)
         reported = o.get("reported", 0)
         admitted = individual + reported
         figures.append(
@@ -154,10 +165,10 @@ def recruitment_figures(
                 admitted=admitted,
                 achievement_percent=round(100 * admitted / target, 1) if target else None,
                 candidates_by_stage=[
-                    StageCount(stage=s, label=s.label, count=c.get(f"at_{s.value}", 0))
+                    StageCount(stage=s, label=s.label, count=at_stage[unit.id].get(s, 0))
                     for s in CandidateStage
                 ],
-                overdue_alerts=c.get("overdue", 0),
+                overdue_alerts=alerts.get(unit.id, {}).get("overdue", 0),
                 outcomes_straddling=o.get("straddling", 0),
             )
         )

@@ -21,6 +21,8 @@ from app.core.errors import (
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import Unit, UnitClosure, UnitKind, subtree_ids
+from app.recruitment import flows
+from app.units.lineage import lock_lineage
 from app.units.schemas import UnitCreate, UnitUpdate
 
 # A nested tree is built in memory; larger subtrees are read page by page from /descendants.
@@ -212,6 +214,8 @@ def create_unit(session: Session, *, scope: Scope, unit_in: UnitCreate) -> Unit:
 def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
     """Re-hang the unit's subtree under `new_parent` in the closure table and shift its levels."""
     assert unit.id is not None
+    lock_lineage(session, unit.id)  # against candidates' flows added meanwhile
+    flows.carry_subtree(session, unit_id=unit.id, sign=-1)
     subtree = subtree_ids(unit.id)
     old_ancestors = select(col(UnitClosure.ancestor_id)).where(
         col(UnitClosure.descendant_id) == unit.id, col(UnitClosure.ancestor_id) != unit.id
@@ -242,6 +246,7 @@ def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
                 ),
             )
         )
+    flows.carry_subtree(session, unit_id=unit.id, sign=1)
     session.execute(
         update(Unit)
         .where(col(Unit.id).in_(subtree.scalar_subquery()))
@@ -325,20 +330,3 @@ def close_unit(session: Session, *, scope: Scope, unit: Unit, valid_to: date) ->
     record_event(session, scope=scope, action="close", entity=unit, before=before, unit_id=unit.id)
     session.commit()
     return unit
-
-
-def lock_lineage(session: Session, unit_id: int) -> None:
-    """Hold the unit and the units above it until the transaction ends, so that rules which
-    count records of one line of units before writing (outcomes, admissions, excellence caps)
-    see the writes of concurrent requests. PostgreSQL locks the rows, in id order so that two
-    lines never deadlock; SQLite has one writer at a time, so any write takes the lock."""
-    above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(col(Unit.id))
-            .where(col(Unit.id).in_(above))
-            .order_by(col(Unit.id))
-            .with_for_update()
-        )
-    else:
-        session.execute(sa.update(Unit).where(col(Unit.id) == unit_id).values(id=col(Unit.id)))

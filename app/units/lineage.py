@@ -1,0 +1,24 @@
+"""Locking a unit's line (the unit and every unit above it) for the rest of a transaction."""
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.models import Unit, UnitClosure
+
+
+def lock_lineage(session: Session, unit_id: int) -> None:
+    """Hold the unit and the units above it until the transaction ends, so that rules which
+    count records of one line of units before writing (outcomes, admissions, excellence caps)
+    see the writes of concurrent requests. PostgreSQL locks the rows, in id order so that two
+    lines never deadlock; SQLite has one writer at a time, so any write takes the lock."""
+    above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(col(Unit.id))
+            .where(col(Unit.id).in_(above))
+            .order_by(col(Unit.id))
+            .with_for_update()
+        )
+    else:
+        session.execute(sa.update(Unit).where(col(Unit.id) == unit_id).values(id=col(Unit.id)))
