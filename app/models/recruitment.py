@@ -47,12 +47,24 @@ class Candidate(CandidateBase, TimestampMixin, table=True):
     days follow Vietnam's public holidays) and stored so that alerts filter in SQL.
     """
 
-    # The list's order: a page is read off the index, not sorted.
-    __table_args__ = (sa.Index("ix_candidate_search_key_id", "search_key", "id"),)
+    __table_args__ = (
+        # The list's order: a page is read off the index, not sorted.
+        sa.Index("ix_candidate_search_key_id", "search_key", "id"),
+        # Reports count the alerts and the admissions an outcome covers from these alone.
+        sa.Index(
+            "ix_candidate_alerts",
+            "stage",
+            "unit_id",
+            "ceremony_on",
+            "ceremony_due_on",
+            "recognition_due_on",
+        ),
+        sa.Index("ix_candidate_unit_id_admitted_on", "unit_id", "admitted_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    unit_id: int = Field(foreign_key="unit.id", index=True)
-    stage: CandidateStage = Field(sa_type=enum_column(CandidateStage), index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    stage: CandidateStage = Field(sa_type=enum_column(CandidateStage))
     search_key: str = Field(max_length=300)
     source_since: date
     course_completed_on: date | None = None

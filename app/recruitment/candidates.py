@@ -68,7 +68,11 @@ OVERDUE_ALERTS = (CandidateAlert.ceremony_overdue, CandidateAlert.recognition_ov
 
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     conditions = alert_conditions(today)
-    return sa.or_(*(conditions[a] for a in OVERDUE_ALERTS))
+    # Overdue alerts concern admitted candidates only: said once more outside the OR, so that
+    # the databases can seek the stage in ix_candidate_alerts.
+    return sa.and_(
+        col(Candidate.stage) == S.admitted, sa.or_(*(conditions[a] for a in OVERDUE_ALERTS))
+    )
 
 
 def stage_on(day: date) -> sa.ColumnElement[Any]:

@@ -37,7 +37,10 @@ def _rolled_up(
     statement = (
         select(row, *(func.sum(c).label(c.name) for c in counts))
         .join(per_unit, per_unit.c.unit_id == col(UnitClosure.descendant_id))
-        .where(row.in_(ids))
+        # `+ 0`: the list filters the ancestors each unit's closure rows give. As an index key
+        # instead, SQLite probes every id of the list for every joined row: 3.5 s for a
+        # full-depth report of a province (10,000 ids), 40 ms this way.
+        .where((row + 0).in_(ids))
         .group_by(row)
     )
     return {
@@ -107,19 +110,23 @@ def recruitment_figures(
     )
     # Individual admissions that a reported outcome lying wholly in the period already stands
     # for are taken back out (an outcome straddling the period is not counted, so neither does
-    # it hide any). Found from the outcomes' few units, not by scanning every admission.
+    # it hide any). Read from the outcomes' few units, not from every admission; a candidate
+    # that two nested outcomes cover is taken back once.
     coverage = outcome_coverage()
-    inside_coverage = sa.and_(coverage.c.period_start >= start, coverage.c.period_end <= end)
     covered = (
-        select(col(Candidate.unit_id), func.count().label("covered"))
-        .where(
-            in_subtree,
-            col(Candidate.unit_id).in_(select(coverage.c.unit_id).where(inside_coverage)),
-            sa.exists().where(
-                coverage.c.unit_id == col(Candidate.unit_id),
+        select(col(Candidate.unit_id), func.count(sa.distinct(col(Candidate.id))).label("covered"))
+        .select_from(coverage)
+        .join(
+            Candidate,
+            sa.and_(
+                col(Candidate.unit_id) == coverage.c.unit_id,
                 col(Candidate.admitted_on).between(coverage.c.period_start, coverage.c.period_end),
-                inside_coverage,
             ),
+        )
+        .where(
+            coverage.c.unit_id.in_(subtree),
+            coverage.c.period_start >= start,
+            coverage.c.period_end <= end,
         )
         .group_by(col(Candidate.unit_id))
         .subquery()

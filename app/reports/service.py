@@ -71,7 +71,11 @@ def recruitment_report(
         session, units=[root, *units], from_year=from_year, to_year=to_year
     )
     rows = [
-        RecruitmentRow(**f.model_dump(), parent_id=unit.parent_id, depth=depth_of[unit.id])
+        # The figures are validated already: not a second time per row (a province at full
+        # depth has 10,000 of them).
+        RecruitmentRow.model_construct(
+            **f.__dict__, parent_id=unit.parent_id, depth=depth_of[unit.id]
+        )
         for unit, f in zip(units, figures[1:], strict=True)
     ]
     return RecruitmentReport(
