@@ -70,4 +70,4 @@ def list_events(
         statement = statement.where(col(AuditEvent.at) >= since)
     if until:
         statement = statement.where(col(AuditEvent.at) < until)
-    return paginate(session, statement.order_by(col(AuditEvent.id).desc()), params)
+    return paginate(session, statement.order_by(col(AuditEvent.id).desc()), params, plain=True)

@@ -212,7 +212,7 @@ def create_key(
     summary="Get an API key",
     responses=problem_responses(404, 412),
 )
-def get_key(key: KeyDep, response: Response) -> ApiKey:
+async def get_key(key: KeyDep, response: Response) -> ApiKey:
     """Its grant, creator and last use; never its secret."""
     return with_etag(response, key)
 

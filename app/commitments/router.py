@@ -45,7 +45,7 @@ def get_commitment_or_404(
 CommitmentDep = Annotated[Commitment, Depends(get_commitment_or_404)]
 
 
-def commitment_filters(
+async def commitment_filters(
     root_id: IdQuery = None,
     registered_with_id: IdQuery = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
@@ -139,7 +139,7 @@ def create_commitment(
     summary="Get a commitment",
     responses=problem_responses(404, 412),
 )
-def get_commitment(commitment: CommitmentDep, response: Response) -> Commitment:
+async def get_commitment(commitment: CommitmentDep, response: Response) -> Commitment:
     """With its status, progress and labels."""
     return with_etag(response, commitment)
 

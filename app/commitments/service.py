@@ -114,7 +114,7 @@ def list_commitments(
         order = (key.desc().nulls_first(), tie.desc())
     else:
         order = (key.asc().nulls_last(), tie.asc())
-    return paginate(session, statement.order_by(*order), params)
+    return paginate(session, statement.order_by(*order), params, plain=True)
 
 
 def _term_overlaps_year(model: type[Position] | type[AreaOfCharge], year: int) -> Any:

@@ -27,7 +27,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
 ) -> PageParams:
@@ -37,13 +37,24 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def paginate(session: Session, statement: Select[Any], params: PageParams) -> dict[str, Any]:
-    """Run a filtered, ordered select for one page and count all its rows.
+def paginate(
+    session: Session, statement: Select[Any], params: PageParams, *, plain: bool = False
+) -> dict[str, Any]:
+    """Run a filtered, ordered select of one table's records for one page and count all its rows.
 
-    `statement` must already carry a total order so that pages never overlap or skip rows.
+    `statement` must already carry a total order so that pages never overlap or skip rows. With
+    `plain`, the items are the records' columns as dicts, for a response model to validate: no
+    ORM objects are built (DESIGN.md: hydration is the largest cost of a list, ~0.5 ms for 50
+    rows); for callers that need the records themselves, leave it off.
     """
     total = session.execute(
         select(func.count()).select_from(statement.order_by(None).subquery())
     ).scalar_one()
-    items = list(session.execute(statement.limit(params.limit).offset(params.offset)).scalars())
+    page = statement.limit(params.limit).offset(params.offset)
+    if plain:
+        table = statement.column_descriptions[0]["entity"].__table__
+        rows = session.execute(page.with_only_columns(*table.columns)).mappings()
+        items: list[Any] = [dict(row) for row in rows]
+    else:
+        items = list(session.execute(page).scalars())
     return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}

@@ -62,7 +62,7 @@ def create_directive(
     summary="Get a directive",
     responses=problem_responses(404, 412),
 )
-def get_directive(directive: DirectiveDep, response: Response) -> Directive:
+async def get_directive(directive: DirectiveDep, response: Response) -> Directive:
     """One directive with its mottos."""
     return with_etag(response, directive)
 

@@ -24,7 +24,10 @@ def list_directives(session: Session, *, params: PageParams, q: str | None) -> d
     if q:
         statement = statement.where(col(Directive.search_key).like(contains_pattern(q)))
     return paginate(
-        session, statement.order_by(col(Directive.issued_on).desc(), col(Directive.id)), params
+        session,
+        statement.order_by(col(Directive.issued_on).desc(), col(Directive.id)),
+        params,
+        plain=True,
     )
 
 

@@ -51,7 +51,7 @@ def get_cap_or_404(
 CapDep = Annotated[ExcellenceCap, Depends(get_cap_or_404)]
 
 
-def evaluation_filters(
+async def evaluation_filters(
     root_id: IdQuery = None,
     unit_id: IdQuery = None,
     year: YearQuery = None,
@@ -181,7 +181,7 @@ def self_assess(
     summary="Get an evaluation",
     responses=problem_responses(404, 412),
 )
-def get_evaluation(evaluation: EvaluationDep, response: Response) -> Evaluation:
+async def get_evaluation(evaluation: EvaluationDep, response: Response) -> Evaluation:
     """Each step with its grade, note and author; `grade` is the one that stands."""
     return with_etag(response, evaluation)
 

@@ -66,7 +66,7 @@ def list_evaluations(
         if value is not None:
             statement = statement.where(col(column) == value)
     order = (col(Evaluation.year), col(Evaluation.unit_id))
-    return paginate(session, statement.order_by(*order), params)
+    return paginate(session, statement.order_by(*order), params, plain=True)
 
 
 def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessmentIn) -> Evaluation:

@@ -54,7 +54,7 @@ def get_area_or_404(
     return area
 
 
-def term_filters(
+async def term_filters(
     person_id: IdQuery = None,
     unit_id: IdQuery = None,
     as_of: Annotated[date | None, Query(description="Only terms running on this day.")] = None,
@@ -102,7 +102,7 @@ def create_person(
     summary="Get a person",
     responses=problem_responses(404, 412),
 )
-def get_person(person: PersonDep, response: Response) -> Person:
+async def get_person(person: PersonDep, response: Response) -> Person:
     """One person."""
     return with_etag(response, person)
 
@@ -178,7 +178,7 @@ def create_position(
     summary="Get a position",
     responses=problem_responses(404, 412),
 )
-def get_position(position: PositionDep, response: Response) -> Position:
+async def get_position(position: PositionDep, response: Response) -> Position:
     """One position with its post's Vietnamese label."""
     return with_etag(response, position)
 
@@ -246,7 +246,7 @@ def create_area(
     summary="Get an area of charge",
     responses=problem_responses(404, 412),
 )
-def get_area(area: AreaDep, response: Response) -> AreaOfCharge:
+async def get_area(area: AreaDep, response: Response) -> AreaOfCharge:
     """One area of charge."""
     return with_etag(response, area)
 

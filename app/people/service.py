@@ -33,7 +33,9 @@ def list_people(session: Session, *, params: PageParams, q: str | None) -> dict[
     statement = select(Person)
     if q:
         statement = statement.where(col(Person.search_key).like(contains_pattern(q)))
-    return paginate(session, statement.order_by(col(Person.search_key), col(Person.id)), params)
+    return paginate(
+        session, statement.order_by(col(Person.search_key), col(Person.id)), params, plain=True
+    )
 
 
 def create_person(session: Session, *, scope: Scope, person_in: PersonCreate) -> Person:
@@ -115,7 +117,7 @@ def list_terms(
         col(model.start_on),
         col(model.id),
     )
-    return paginate(session, statement.order_by(*order), params)
+    return paginate(session, statement.order_by(*order), params, plain=True)
 
 
 def _check_term(session: Session, term: Position | AreaOfCharge) -> None:

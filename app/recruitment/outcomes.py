@@ -45,7 +45,7 @@ def list_outcomes(
             col(RecruitmentOutcome.period_end) >= date(filters.year, 1, 1),
         )
     order = (col(RecruitmentOutcome.period_start), col(RecruitmentOutcome.id))
-    return paginate(session, statement.order_by(*order), params)
+    return paginate(session, statement.order_by(*order), params, plain=True)
 
 
 def _lineage(unit_id: int) -> sa.Select[Any]:

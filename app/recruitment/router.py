@@ -60,7 +60,7 @@ def get_target_or_404(
 TargetDep = Annotated[RecruitmentTarget, Depends(get_target_or_404)]
 
 
-def target_filters(
+async def target_filters(
     root_id: IdQuery = None,
     unit_id: IdQuery = None,
     parent_id: Annotated[
@@ -193,7 +193,7 @@ def get_candidate_or_404(
 CandidateDep = Annotated[Candidate, Depends(get_candidate_or_404)]
 
 
-def candidate_filters(
+async def candidate_filters(
     root_id: IdQuery = None,
     unit_id: IdQuery = None,
     stage: CandidateStage | None = None,
@@ -353,7 +353,7 @@ def get_outcome_or_404(
 OutcomeDep = Annotated[RecruitmentOutcome, Depends(get_outcome_or_404)]
 
 
-def outcome_filters(
+async def outcome_filters(
     root_id: IdQuery = None,
     unit_id: IdQuery = None,
     year: Annotated[
@@ -403,7 +403,7 @@ def create_outcome(
     summary="Get a reported outcome",
     responses=problem_responses(404, 412),
 )
-def get_outcome(outcome: OutcomeDep, response: Response) -> RecruitmentOutcome:
+async def get_outcome(outcome: OutcomeDep, response: Response) -> RecruitmentOutcome:
     """A count of admissions for a unit and a period."""
     return with_etag(response, outcome)
 

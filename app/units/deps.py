@@ -34,7 +34,7 @@ def unit_validity(
 UnitValidityDep = Annotated[UnitFilters, Depends(unit_validity)]
 
 
-def unit_filters(
+async def unit_filters(
     validity: UnitValidityDep,
     q: SearchQuery = None,
     kind: Annotated[UnitKind | None, Query(description="Only units of this kind.")] = None,

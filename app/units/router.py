@@ -59,7 +59,7 @@ def create_unit(
     summary="Get a unit",
     responses=problem_responses(404, 412),
 )
-def get_unit(unit: UnitDep, response: Response) -> Unit:
+async def get_unit(unit: UnitDep, response: Response) -> Unit:
     """One unit, open or closed, with its kind's Vietnamese label."""
     return with_etag(response, unit)
 

@@ -109,7 +109,7 @@ def list_units(
     statement = _filtered(statement, filters).order_by(
         col(Unit.level), col(Unit.name), col(Unit.id)
     )
-    return paginate(session, statement, params)
+    return paginate(session, statement, params, plain=True)
 
 
 def list_ancestors(session: Session, *, scope: Scope, unit: Unit) -> list[Unit]:
