@@ -231,12 +231,21 @@ class Generator:
     def build_tree(self) -> None:
         s = self.shape
         r = self.random
+        # The whole country hangs under the Central Committee: one root to report on.
+        top = None
+        if s.provinces > 1:
+            top = self._unit(UnitKind.central_committee, "Ban Chấp hành Trung ương Đảng", None, 0)
         provinces: list[int | None] = [
-            self._unit(UnitKind.province_committee, f"Tỉnh ủy {r.choice(PLACES)} {i + 1}", None, 0)
+            self._unit(
+                UnitKind.province_committee,
+                f"Tỉnh ủy {r.choice(PLACES)} {i + 1}",
+                top,
+                0 if top is None else 1,
+            )
             for i in range(s.provinces)
         ] or [None]
         for province in provinces:
-            level = 0 if province is None else 1
+            level = 0 if province is None else (1 if top is None else 2)
             districts: list[int | None] = [
                 self._unit(
                     UnitKind.district_committee,

@@ -13,7 +13,22 @@ from sqlmodel import Session, col
 from app.core.db import engine
 from app.core.security import create_access_token, hash_password
 from app.main import create_app
-from app.models import AuditEvent, Commitment, Grant, Role, Unit, UnitKind, User
+from app.models import AuditEvent, Candidate, Commitment, Grant, Role, Unit, UnitKind, User
+
+if "--country" in sys.argv:
+    # The country's root and how much lies below it, for RESULTS.md.
+    with Session(engine) as session:
+        root = session.scalar(select(Unit.id).where(col(Unit.kind) == UnitKind.central_committee))
+        sizes = {
+            "root": root,
+            "units": session.scalar(select(func.count()).select_from(Unit)),
+            "candidates": session.scalar(select(func.count()).select_from(Candidate)),
+            "admitted": session.scalar(
+                select(func.count()).where(col(Candidate.admitted_on).is_not(None))
+            ),
+        }
+    print(json.dumps(sizes))
+    sys.exit()
 
 with Session(engine, expire_on_commit=False) as session:
     user = session.execute(select(User).where(col(User.username) == "bench")).scalar()

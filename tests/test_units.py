@@ -41,6 +41,7 @@ def test_create_and_get_a_unit_with_its_vietnamese_kind_label(client: TestClient
 @pytest.mark.parametrize(
     ("kind", "label"),
     [
+        ("central_committee", "Ban Chấp hành Trung ương"),
         ("province_committee", "Tỉnh ủy"),
         ("district_committee", "Huyện ủy"),
         ("commune_committee", "Đảng ủy xã"),

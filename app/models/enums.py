@@ -4,6 +4,7 @@ from app.models.base import LabelledEnum
 
 
 class UnitKind(LabelledEnum):
+    central_committee = "central_committee", "Ban Chấp hành Trung ương"
     province_committee = "province_committee", "Tỉnh ủy"
     district_committee = "district_committee", "Huyện ủy"
     commune_committee = "commune_committee", "Đảng ủy xã"

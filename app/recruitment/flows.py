@@ -184,9 +184,9 @@ def rebuild(connection: sa.Connection) -> int:
     """Replace the table with its recomputation (after a bulk load); returns its rows."""
     table = CandidateFlow.__table__  # type: ignore[attr-defined]
     connection.execute(sa.delete(table))
-    result = connection.execute(
+    connection.execute(
         sa.insert(table).from_select(
             ["unit_id", "stage", "year", "entered", "exited"], recomputed()
         )
     )
-    return result.rowcount
+    return connection.execute(select(func.count()).select_from(table)).scalar_one()
