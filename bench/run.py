@@ -1,13 +1,14 @@
 """Benchmark Cam Kết against the framework floor, on SQLite and PostgreSQL, in one run.
 
-    .venv/bin/python bench/run.py [--db sqlite postgres] [--rounds 3] [--seconds 10]
+    .venv/bin/python bench/run.py [--db sqlite postgres] [--rounds 3] [--seconds 10] [--country]
 
 For each database: a fresh database with a generated province (`camket generate`), the service
 pinned to core 0 and the bare FastAPI floor (bench/floor.py) on the same core, wrk pinned to core
 1 with 64 connections. Rounds interleave the floor and every endpoint; the table reports the
 medians and each endpoint's ratio to the floor's median of the same run, SQL statements per
-request (counted in process), and the peak memory of XLSX exports of 10,000 and 100,000 rows.
-Results go to bench/RESULTS.md. Needs wrk (Debian package `wrk`) and, for PostgreSQL, a server
+request (counted in process), the province reports one request at a time, and the peak memory
+of XLSX exports of 10,000 and 100,000 rows. With --country, a generated country (~340,000 units,
+~5 min to load) on PostgreSQL and the report over all of it, one request at a time. Results go to bench/RESULTS.md. Needs wrk (Debian package `wrk`) and, for PostgreSQL, a server
 at CAMKET_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432).
 """
 
@@ -330,7 +331,8 @@ def markdown(
         f"{rounds} interleaved rounds, medians; service and floor pinned to core 0, wrk to core 1; "
         f"data: a generated {scale} (`camket generate --scale {scale}`).",
         "",
-        "Reproduce: `.venv/bin/python bench/run.py` (see its header).",
+        f"Reproduce: `.venv/bin/python bench/run.py{' --country' if country else ''}` (see its "
+        "header).",
         "",
     ]
     for name, result in results.items():

@@ -46,7 +46,12 @@ class UnitClosure(SQLModel, table=True):
     """
 
     __tablename__ = "unit_closure"
-    __table_args__ = (sa.Index("ix_unit_closure_descendant", "descendant_id", "ancestor_id"),)
+    __table_args__ = (
+        sa.Index("ix_unit_closure_descendant", "descendant_id", "ancestor_id"),
+        # A report's rows: the units down to some depth below its root, without reading the
+        # whole subtree (100 ms for the country's 340,000 units otherwise).
+        sa.Index("ix_unit_closure_ancestor_depth", "ancestor_id", "depth", "descendant_id"),
+    )
 
     ancestor_id: int = Field(foreign_key="unit.id", primary_key=True)
     descendant_id: int = Field(foreign_key="unit.id", primary_key=True)
