@@ -19,6 +19,7 @@ from app.core.db import engine
 from app.core.errors import AppError
 from app.generate import Scale, generate
 from app.models import Role, Unit
+from app.recruitment import flows
 from app.seed import load_seed
 
 cli = typer.Typer(help="Cam Kết: party-building directive reporting API.", no_args_is_help=True)
@@ -61,6 +62,15 @@ def generate_data(
     counts = generate(engine, scale=scale, seed=seed, first_year=first_year, years=years)
     for table, count in counts.items():
         typer.echo(f"{table}: {count} rows")
+
+
+@cli.command("recount-flows")
+def recount_flows() -> None:
+    """Recompute the candidate flows the reports read, from the candidates themselves. The API
+    keeps them exact; this is for candidates written to the database some other way."""
+    with engine.begin() as connection:
+        rows = flows.rebuild(connection)
+    typer.echo(f"candidate_flow: {rows} rows")
 
 
 @cli.command("create-user")

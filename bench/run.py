@@ -8,7 +8,9 @@ pinned to core 0 and the bare FastAPI floor (bench/floor.py) on the same core, w
 medians and each endpoint's ratio to the floor's median of the same run, SQL statements per
 request (counted in process), the province reports one request at a time, and the peak memory
 of XLSX exports of 10,000 and 100,000 rows. With --country, a generated country (~340,000 units,
-~5 min to load) on PostgreSQL and the report over all of it, one request at a time. Results go to bench/RESULTS.md. Needs wrk (Debian package `wrk`) and, for PostgreSQL, a server
+~5 min to load) on PostgreSQL and the report over all of it, one request at a time.
+
+Results go to bench/RESULTS.md. Needs wrk (Debian package `wrk`) and, for PostgreSQL, a server
 at CAMKET_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432).
 """
 
@@ -146,19 +148,18 @@ def prepare(database_url: str, scale: str) -> None:
     subprocess.run([*camket, "generate", "--scale", scale], env=env, check=True, cwd=ROOT)
 
 
-def probe(database_url: str) -> tuple[str, dict[str, str], dict[str, int]]:
-    """A token, the benchmark URLs, and SQL statements per request, found in process."""
-    script = ROOT / "bench" / "probe.py"
+def probe(database_url: str, *args: str) -> dict[str, Any]:
+    """What bench/probe.py finds in process: a token, the benchmark URLs and the SQL statements
+    each runs; with --country, the country's root and sizes."""
     out = subprocess.run(
-        [PYTHON, str(script)],
+        [PYTHON, str(ROOT / "bench" / "probe.py"), *args],
         env=env_for(database_url),
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    found = json.loads(out)
-    return found["token"], found["paths"], found["statements"]
+    return json.loads(out)  # type: ignore[no-any-return]
 
 
 def export_memory() -> dict[int, float]:
@@ -177,46 +178,31 @@ def export_memory() -> dict[int, float]:
     return peaks
 
 
+def serve(app: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """uvicorn serving `app`, pinned to core 0 (wrk runs on core 1)."""
+    return subprocess.Popen(
+        ["taskset", "-c", "0", PYTHON, "-m", "uvicorn", *app, "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
+        env=env,
+        cwd=ROOT,
+    )  # fmt: skip
+
+
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def run_database(name: str, database_url: str, rounds: int, seconds: int) -> dict[str, object]:
-    token, paths, statements = probe(database_url)
+    found = probe(database_url)
+    token, paths, statements = found["token"], found["paths"], found["statements"]
     env = env_for(database_url)
-    service = subprocess.Popen(
-        [
-            "taskset",
-            "-c",
-            "0",
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--port",
-            str(SERVICE_PORT),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    floor = subprocess.Popen(
-        [
-            "taskset",
-            "-c",
-            "0",
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "bench.floor:app",
-            "--port",
-            str(FLOOR_PORT),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    service = serve(["app.main:create_app", "--factory"], SERVICE_PORT, env)
+    floor = serve(["bench.floor:app"], FLOOR_PORT, env)
     try:
         wait_for(f"http://127.0.0.1:{SERVICE_PORT}/readyz")
         wait_for(f"http://127.0.0.1:{FLOOR_PORT}/item")
@@ -234,12 +220,7 @@ def run_database(name: str, database_url: str, rounds: int, seconds: int) -> dic
             if label in ALONE
         }
     finally:
-        for process in (service, floor):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(service, floor)
     medians = {
         label: Result(
             statistics.median(r.rps for r in results),
@@ -275,30 +256,15 @@ def run_country() -> dict[str, Any]:
     started = time.perf_counter()
     prepare(url, "country")
     load_s = time.perf_counter() - started
-    token, _, _ = probe(url)
-    sizes = json.loads(
-        subprocess.run(
-            [PYTHON, str(ROOT / "bench" / "probe.py"), "--country"],
-            env=env_for(url),
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    token = probe(url)["token"]
+    sizes = probe(url, "--country")
     path = f"/api/v1/reports/recruitment?root_id={sizes['root']}&from_year=2021&to_year=2025"
-    service = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
-         str(SERVICE_PORT), "--log-level", "warning", "--no-access-log"],
-        env=env_for(url),
-        cwd=ROOT,
-    )  # fmt: skip
+    service = serve(["app.main:create_app", "--factory"], SERVICE_PORT, env_for(url))
     try:
         wait_for(f"http://127.0.0.1:{SERVICE_PORT}/readyz")
         ms = alone(f"http://127.0.0.1:{SERVICE_PORT}{path}", token, requests=5)
     finally:
-        service.terminate()
-        service.wait(timeout=30)
+        stop(service)
     return sizes | {"load_s": load_s, "path": path, "ms": ms}
 
 

@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.core import clock as service_clock
 from app.models import Candidate, CandidateFlow, CandidateStage
 from app.recruitment import flows
+from app.recruitment.workflow import STEP_DATES
 from tests.factories import make_tree, make_unit
 
 CANDIDATES = "/api/v1/recruitment/candidates"
@@ -32,17 +35,7 @@ ACTIONS = {
     "drop": {S.source, S.awareness_course, S.applied, S.verified, S.admitted},
 }
 EXTRA = {"decision_number": "125-QĐ/ĐU", "reason": "Chuyển đi nơi khác"}
-DATE_FIELDS = (
-    "source_since",
-    "course_completed_on",
-    "course_renewed_on",
-    "applied_on",
-    "verified_on",
-    "admitted_on",
-    "ceremony_on",
-    "official_on",
-    "dropped_on",
-)
+DATE_FIELDS = (*STEP_DATES, "dropped_on")
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +149,28 @@ def test_the_kept_flows_always_equal_a_recomputation(client: TestClient, engine:
     assert outcomes.get(200, 0) > 40
     years = {row[2] for row in kept(engine)}
     assert len(years) >= 4, years
+
+
+def test_recount_flows_restores_them_after_candidates_written_outside_the_api(
+    client: TestClient, engine: Engine
+) -> None:
+    tree = make_tree(client)
+    made = client.post(
+        CANDIDATES,
+        json={
+            "unit_id": tree["cell_a"]["id"],
+            "full_name": "Lê Văn An",
+            "source_since": "2024-03-04",
+        },
+    )
+    assert made.status_code == 201, made.text
+    wanted = kept(engine)
+    assert wanted == recomputed(engine) != set()
+    with Session(engine) as session:  # a bulk import that bypassed the API
+        session.execute(delete(CandidateFlow))
+        session.commit()
+    assert kept(engine) == set()
+    result = CliRunner().invoke(cli, ["recount-flows"])
+    assert result.exit_code == 0, result.output
+    assert f"candidate_flow: {len(wanted)} rows" in result.output
+    assert kept(engine) == wanted

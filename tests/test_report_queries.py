@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.auth.scope import SYSTEM, Scope
 from app.core import clock
 from app.core.db import engine
+from app.core.text import search_key
 from app.models import (
     Candidate,
     CandidateStage,
@@ -105,6 +106,17 @@ def build_tree(session: Session, children: int, tag: str) -> int:
     for i in range(children):
         commune = unit(f"Đảng bộ xã {i:02d}", UnitKind.commune_committee, root)
         units.append((commune, root))
+        secretary = f"Bí thư {tag} xã {i:02d}"
+        session.add(Person(full_name=secretary, search_key=search_key(secretary)))
+        session.add(
+            Evaluation(
+                unit_id=commune,
+                year=2024,
+                status=EvaluationStatus.self_assessed,
+                self_grade=Grade.good,
+                self_assessed_by="bi-thu",
+            )
+        )
         session.add(
             RecruitmentOutcome(
                 unit_id=commune,
@@ -239,28 +251,46 @@ def test_a_report_runs_as_many_statements_for_40_children_as_for_5(
             assert body["evaluation"] is not None
 
 
-LISTS = {
-    "units": "/api/v1/units",
-    "commitments": "/api/v1/commitments",
-    "candidates": "/api/v1/recruitment/candidates",
-    "targets": "/api/v1/recruitment/targets",
-    "outcomes": "/api/v1/recruitment/outcomes",
-}  # evaluations: the trees hold one each, too few to tell
+def _in_tree(root: int, _size: int) -> dict[str, Any]:
+    return {"root_id": root}
 
 
-@pytest.mark.parametrize("name", LISTS)
-@pytest.mark.parametrize("role", [Role.admin, Role.viewer])
+# Each list with the parameters that keep one tree's rows (the trees share the database).
+LISTS: dict[str, tuple[str, Callable[[int, int], dict[str, Any]]]] = {
+    "units": ("/api/v1/units", _in_tree),
+    "commitments": ("/api/v1/commitments", _in_tree),
+    "candidates": ("/api/v1/recruitment/candidates", _in_tree),
+    "targets": ("/api/v1/recruitment/targets", _in_tree),
+    "outcomes": ("/api/v1/recruitment/outcomes", _in_tree),
+    "evaluations": ("/api/v1/evaluations", _in_tree),
+    # Audit rows have no root filter: the viewer's scope is what keeps one tree's.
+    "audit events": ("/api/v1/audit-events", lambda _root, _size: {}),
+    # People are shared by the whole tree: found by the names each tree gave them.
+    "people": ("/api/v1/people", lambda _root, size: {"q": f"bi thu t{size} "}),
+}
+# An admin sees both trees' audit rows: only the viewer's scope tells the sizes apart there.
+CASES = [
+    (name, role)
+    for name in LISTS
+    for role in (Role.admin, Role.viewer)
+    if (name, role) != ("audit events", Role.admin)
+]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES)
 def test_a_list_runs_as_many_statements_for_a_page_of_many_rows_as_of_few(
     login: Callable[..., TestClient], roots: dict[int, int], name: str, role: Role
 ) -> None:
     """Lists load a page in a fixed number of statements (no query per row), for an admin and
     for a viewer whose scope is the tree (the scope filter is a subquery, not a loop)."""
+    path, params_for = LISTS[name]
     counts, rows = {}, {}
     for size, root in roots.items():
         caller = login(role, None if role == Role.admin else root)
-        caller.get(LISTS[name], params={"root_id": root})  # warm up
+        params = params_for(root, size)
+        caller.get(path, params=params)  # warm up
         with counting() as statements:
-            response = caller.get(LISTS[name], params={"root_id": root, "limit": 50})
+            response = caller.get(path, params=params | {"limit": 50})
         assert response.status_code == 200, response.text
         counts[size], rows[size] = len(statements), len(response.json()["items"])
     assert rows[SIZES[0]] < rows[SIZES[1]], rows

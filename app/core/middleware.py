@@ -99,19 +99,20 @@ class RequestContextMiddleware:
                 raise
             await too_large()
         finally:
-            access_log.info(
-                json.dumps(
-                    {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round((perf_counter() - started) * 1000, 2),
-                        "user": state.get("principal"),
-                        "request_id": request_id,
-                    },
-                    ensure_ascii=False,
+            if access_log.isEnabledFor(logging.INFO):  # the line is built only to be written
+                access_log.info(
+                    json.dumps(
+                        {
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "status": status,
+                            "duration_ms": round((perf_counter() - started) * 1000, 2),
+                            "user": state.get("principal"),
+                            "request_id": request_id,
+                        },
+                        ensure_ascii=False,
+                    )
                 )
-            )
             request_id_var.reset(token)
 
 
