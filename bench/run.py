@@ -10,8 +10,9 @@ request (counted in process), the province reports one request at a time, and th
 of XLSX exports of 10,000 and 100,000 rows. With --country, a generated country (~340,000 units,
 ~5 min to load) on PostgreSQL and the report over all of it, one request at a time.
 
-Results go to bench/RESULTS.md. Needs wrk (Debian package `wrk`) and, for PostgreSQL, a server
-at CAMKET_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432).
+Results go to bench/RESULTS.md (its "## Reading" section, written by hand, is kept). Needs wrk
+(Debian package `wrk`) and, for PostgreSQL, a server at CAMKET_BENCH_PG (default
+postgresql+psycopg://postgres@127.0.0.1:5432).
 """
 
 import argparse
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 SECRET = "bench-secret-key-" + "x" * 32
 SERVICE_PORT, FLOOR_PORT = 8810, 8811
+
+READING = "## Reading"
 
 # Endpoints also timed one request at a time: DESIGN.md's "≤ 100 ms end to end" is about them.
 ALONE = ("province report", "province report xlsx")
@@ -379,7 +382,11 @@ def main() -> None:
     country = run_country() if args.country else None
     memory = export_memory()
     report = markdown(results, args.rounds, args.seconds, memory, args.scale, country)
-    (ROOT / "bench" / "RESULTS.md").write_text(report, encoding="utf-8")
+    results_file = ROOT / "bench" / "RESULTS.md"
+    # The hand-written reading of the numbers stays; it must be re-read against the new ones.
+    previous = results_file.read_text(encoding="utf-8") if results_file.exists() else ""
+    reading = previous[previous.find(READING) :] if READING in previous else ""
+    results_file.write_text(report + ("\n" + reading if reading else ""), encoding="utf-8")
     print(report)
 
 
