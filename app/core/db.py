@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
@@ -47,12 +47,18 @@ def build_engine(url: str) -> Engine:
 
 
 engine = build_engine(settings.database_url)
+# Reads need no transaction of their own: on PostgreSQL each statement of READ COMMITTED sees
+# the latest commits either way, and BEGIN and ROLLBACK are two round trips per request saved
+# (DESIGN.md). SQLite's driver already opens transactions only for writes.
+autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     # expire_on_commit=False: responses are validated after the service committed, and must not
     # reload (or fail on) attributes then.
-    with Session(engine, expire_on_commit=False) as session:
+    bind = autocommit_engine if request.method in READ_METHODS else engine
+    with Session(bind, expire_on_commit=False) as session:
         yield session
 
 
