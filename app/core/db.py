@@ -1,8 +1,9 @@
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
@@ -54,12 +55,20 @@ autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Opening it does no I/O and neither does closing a read's (nothing
+    to roll back), so both happen in the event loop: two hand-offs to a worker thread fewer."""
+    read = request.method in READ_METHODS
     # expire_on_commit=False: responses are validated after the service committed, and must not
     # reload (or fail on) attributes then.
-    bind = autocommit_engine if request.method in READ_METHODS else engine
-    with Session(bind, expire_on_commit=False) as session:
+    session = Session(autocommit_engine if read else engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if read:
+            session.close()
+        else:  # may roll back on the server
+            await run_in_threadpool(session.close)
 
 
 # scope="function": the session is closed as soon as the endpoint returns, before the response is
