@@ -75,20 +75,6 @@ def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     )
 
 
-def stage_on(day: date) -> sa.ColumnElement[Any]:
-    """A candidate's stage as it stood at the end of `day`, from the stage dates."""
-    c = Candidate
-    return sa.case(
-        (col(c.dropped_on) <= day, S.dropped.value),
-        (col(c.official_on) <= day, S.official.value),
-        (col(c.admitted_on) <= day, S.admitted.value),
-        (col(c.verified_on) <= day, S.verified.value),
-        (col(c.applied_on) <= day, S.applied.value),
-        (col(c.course_completed_on) <= day, S.awareness_course.value),
-        else_=S.source.value,
-    )
-
-
 def outcome_coverage() -> sa.Subquery:
     """Each unit with the periods that reported outcomes of it, or of a unit above it, stand
     for: an individual admission of the unit on such a day is already in the count (reports

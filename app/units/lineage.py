@@ -10,7 +10,8 @@ from app.models import Unit, UnitClosure
 def lock_lineage(session: Session, unit_id: int) -> None:
     """Hold the unit and the units above it until the transaction ends, so that rules which
     count records of one line of units before writing (outcomes, admissions, excellence caps)
-    see the writes of concurrent requests. PostgreSQL locks the rows, in id order so that two
+    see the writes of concurrent requests, and a move of a unit above does not race the sums
+    kept over the line (candidate flows). PostgreSQL locks the rows, in id order so that two
     lines never deadlock; SQLite has one writer at a time, so any write takes the lock."""
     above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
     if session.get_bind().dialect.name == "postgresql":
