@@ -20,7 +20,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, SearchQuery
+from app.core.schemas import IdPath, IdQuery, SearchQuery, YearQuery
 from app.idempotency import IDEMPOTENT
 from app.models import (
     Commitment,
@@ -48,7 +48,7 @@ CommitmentDep = Annotated[Commitment, Depends(get_commitment_or_404)]
 async def commitment_filters(
     root_id: IdQuery = None,
     registered_with_id: IdQuery = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    year: YearQuery = None,
     status: CommitmentStatus | None = None,
     kind: CommitmentKind | None = None,
     category: CommitmentCategory | None = None,

@@ -43,6 +43,7 @@ from app.models import (
     ProgressUpdate,
     Unit,
     UnitClosure,
+    lineage_ids,
     subtree_ids,
 )
 
@@ -130,12 +131,9 @@ def _may_direct(
 ) -> bool:
     """In charge of the unit (or of a unit above it), or holding a post in the superior
     committee, at some time in the commitment's year."""
-    above_or_self = select(col(UnitClosure.ancestor_id)).where(
-        col(UnitClosure.descendant_id) == unit_id
-    )
     in_charge = select(col(AreaOfCharge.id)).where(
         col(AreaOfCharge.person_id) == person_id,
-        col(AreaOfCharge.unit_id).in_(above_or_self),
+        col(AreaOfCharge.unit_id).in_(lineage_ids(unit_id)),
         _term_overlaps_year(AreaOfCharge, year),
     )
     in_superior = select(col(Position.id)).where(

@@ -280,9 +280,8 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
-    # No database connection came free in time: the service is saturated, not broken.
-    logger.warning("no database connection for %s %s", request.method, request.url.path)
+def overloaded_response(request: Request) -> JSONResponse:
+    """503 with Retry-After: the service is saturated, not broken."""
     return problem_response(
         request,
         status=503,
@@ -291,6 +290,12 @@ async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
         detail="The service is busy; retry shortly.",
         headers={"Retry-After": "5"},
     )
+
+
+async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
+    # No database connection came free in time.
+    logger.warning("no database connection for %s %s", request.method, request.url.path)
+    return overloaded_response(request)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import problem_response
+from app.core.errors import overloaded_response, problem_response
 
 # The current request's id, for the audit trail; copied into worker threads by anyio.
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -148,12 +148,4 @@ class InFlightLimitMiddleware:
             finally:
                 self.slots.release()
             return
-        response = problem_response(
-            Request(scope),
-            status=503,
-            title="Service Unavailable",
-            type_="/problems/overloaded",
-            detail="The service is busy; retry shortly.",
-            headers={"Retry-After": "5"},
-        )
-        await response(scope, receive, send)
+        await overloaded_response(Request(scope))(scope, receive, send)

@@ -45,8 +45,10 @@ UTCTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+RequiredIdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
+RequiredYearQuery = Annotated[int, Query(ge=1990, le=2100)]
 SearchQuery = Annotated[
     str | None,
     Query(

@@ -1,13 +1,13 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.auth.deps import IfMatch, ScopeDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, YearQuery
+from app.core.schemas import IdPath, IdQuery, RequiredIdQuery, RequiredYearQuery, YearQuery
 from app.evaluations import service
 from app.evaluations.schemas import (
     CapIn,
@@ -25,8 +25,6 @@ from app.models import Evaluation, EvaluationStatus, ExcellenceCap
 from app.units.service import get_unit
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
-
-RequiredYear = Annotated[int, Query(ge=1990, le=2100)]
 
 
 def get_evaluation_or_404(
@@ -69,8 +67,8 @@ async def evaluation_filters(
 def suggestion(
     session: SessionDep,
     scope: ScopeDep,
-    unit_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
-    year: RequiredYear,
+    unit_id: RequiredIdQuery,
+    year: RequiredYearQuery,
 ) -> Suggestion:
     """Computed from the unit's recruitment achievement for the year and its own commitments'
     outcomes, with a score and the reasons line by line. The thresholds are settings

@@ -61,3 +61,9 @@ class UnitClosure(SQLModel, table=True):
 def subtree_ids(root_id: Any) -> sa.Select[int]:
     """Ids of a unit and of every unit below it (a unit's subtree includes itself)."""
     return sa.select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == root_id)
+
+
+def lineage_ids(unit_id: Any) -> sa.Select[int]:
+    """Ids of a unit and of every unit above it; `.where(UnitClosure.depth > 0)` for those
+    above only."""
+    return sa.select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)

@@ -28,6 +28,7 @@ from app.models import (
     Position,
     RecruitmentOutcome,
     UnitClosure,
+    lineage_ids,
     subtree_ids,
 )
 from app.recruitment import calendar, flows
@@ -156,9 +157,7 @@ def list_candidates(
 def _follows(session: Session, *, person_id: int, unit_id: int, on: date) -> bool:
     """In charge of the unit or of a unit above it, or holding a post in a committee above it,
     on that day."""
-    above_or_self = select(col(UnitClosure.ancestor_id)).where(
-        col(UnitClosure.descendant_id) == unit_id
-    )
+    above_or_self = lineage_ids(unit_id)
     above = above_or_self.where(col(UnitClosure.depth) > 0)
 
     def current(model: type[AreaOfCharge] | type[Position]) -> sa.ColumnElement[bool]:

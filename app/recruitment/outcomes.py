@@ -13,7 +13,7 @@ from app.auth.scope import REPORT_ROLES, Scope
 from app.core import clock
 from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
-from app.models import Candidate, RecruitmentOutcome, UnitClosure, subtree_ids
+from app.models import Candidate, RecruitmentOutcome, UnitClosure, lineage_ids, subtree_ids
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 from app.units.lineage import lock_lineage
 
@@ -51,9 +51,7 @@ def list_outcomes(
 def _lineage(unit_id: int) -> sa.Select[Any]:
     """The unit, the units above it and the units below it: outcomes of any two of them over
     the same days would count the same admissions twice."""
-    above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
-    below = subtree_ids(unit_id)
-    return sa.union(above, below)  # type: ignore[return-value]
+    return sa.union(lineage_ids(unit_id), subtree_ids(unit_id))  # type: ignore[return-value]
 
 
 def _check(session: Session, outcome: RecruitmentOutcome) -> None:

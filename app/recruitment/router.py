@@ -7,7 +7,14 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, SearchQuery, YearQuery
+from app.core.schemas import (
+    IdPath,
+    IdQuery,
+    RequiredIdQuery,
+    RequiredYearQuery,
+    SearchQuery,
+    YearQuery,
+)
 from app.idempotency import IDEMPOTENT
 from app.models import (
     Candidate,
@@ -158,8 +165,8 @@ def delete_target(session: SessionDep, scope: ScopeDep, target: TargetDep) -> No
 def get_allocation(
     session: SessionDep,
     scope: ScopeDep,
-    parent_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
-    year: Annotated[int, Query(ge=1990, le=2100)],
+    parent_id: RequiredIdQuery,
+    year: RequiredYearQuery,
 ) -> AllocationPublic:
     """The parent's own target for the year, each direct child's, their sum and the gap."""
     return targets.get_allocation(session, scope=scope, parent_id=parent_id, year=year)

@@ -7,6 +7,7 @@ from app.core import clock
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.schemas import YearQuery
+from app.models import MAX_ID
 from app.recruitment.deps import PeriodDep
 from app.reports import service, sheets
 from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
@@ -17,7 +18,7 @@ from app.units.service import get_unit
 router = APIRouter(prefix="/reports", tags=["reports"])
 scorecards = APIRouter(prefix="/units", tags=["reports"])
 
-RootId = Annotated[int, Query(ge=1, le=2_147_483_647, description="The report's unit.")]
+RootId = Annotated[int, Query(ge=1, le=MAX_ID, description="The report's unit.")]
 FormatQuery = Annotated[
     ExportFormat | None, Query(alias="format", description="json (default), csv or xlsx.")
 ]

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.models import Unit, UnitClosure
+from app.models import Unit, lineage_ids
 
 
 def lock_lineage(session: Session, unit_id: int) -> None:
@@ -13,11 +13,10 @@ def lock_lineage(session: Session, unit_id: int) -> None:
     see the writes of concurrent requests, and a move of a unit above does not race the sums
     kept over the line (candidate flows). PostgreSQL locks the rows, in id order so that two
     lines never deadlock; SQLite has one writer at a time, so any write takes the lock."""
-    above = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             select(col(Unit.id))
-            .where(col(Unit.id).in_(above))
+            .where(col(Unit.id).in_(lineage_ids(unit_id)))
             .order_by(col(Unit.id))
             .with_for_update()
         )

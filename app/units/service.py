@@ -20,7 +20,7 @@ from app.core.errors import (
 )
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
-from app.models import Unit, UnitClosure, UnitKind, subtree_ids
+from app.models import Unit, UnitClosure, UnitKind, lineage_ids, subtree_ids
 from app.recruitment import flows
 from app.units.lineage import lock_lineage
 from app.units.schemas import UnitCreate, UnitUpdate
@@ -217,9 +217,7 @@ def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
     lock_lineage(session, unit.id)  # against candidates' flows added meanwhile
     flows.carry_subtree(session, unit_id=unit.id, sign=-1)
     subtree = subtree_ids(unit.id)
-    old_ancestors = select(col(UnitClosure.ancestor_id)).where(
-        col(UnitClosure.descendant_id) == unit.id, col(UnitClosure.ancestor_id) != unit.id
-    )
+    old_ancestors = lineage_ids(unit.id).where(col(UnitClosure.depth) > 0)
     session.execute(
         delete(UnitClosure).where(
             col(UnitClosure.descendant_id).in_(subtree.scalar_subquery()),
