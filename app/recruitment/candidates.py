@@ -32,7 +32,6 @@ from app.models import (
     subtree_ids,
 )
 from app.recruitment import calendar, flows
-from app.recruitment.flows import flows_of
 from app.recruitment.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -208,7 +207,10 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
     _check(session, candidate)
     session.add(candidate)
     flows.record(
-        session, unit_id=candidate.unit_id, before=flows_of(None), after=flows_of(candidate)
+        session,
+        unit_id=candidate.unit_id,
+        before=flows.flows_of(None),
+        after=flows.flows_of(candidate),
     )
     record_event(
         session,
@@ -343,9 +345,11 @@ def transition(
             f"The candidate's last step is dated {last.isoformat()}: dates do not go backwards."
         )
     changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
-    before, flows_before = snapshot(candidate), flows_of(candidate)
+    before, flows_before = snapshot(candidate), flows.flows_of(candidate)
     candidate.apply(changes)
-    flows.record(session, unit_id=candidate.unit_id, before=flows_before, after=flows_of(candidate))
+    flows.record(
+        session, unit_id=candidate.unit_id, before=flows_before, after=flows.flows_of(candidate)
+    )
     session.add(
         CandidateEvent(
             candidate_id=candidate.id,  # type: ignore[arg-type]
