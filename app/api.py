@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Depends
 
+from app.access.deps import get_principal
 from app.audit.router import router as audit_router
-from app.auth.deps import get_principal
 from app.auth.router import auth as auth_router
 from app.auth.router import keys as keys_router
 from app.auth.router import users as users_router

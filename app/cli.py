@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import SYSTEM, Scope
 from app.auth import service as auth
 from app.auth.schemas import GrantIn, UserCreate
-from app.auth.scope import SYSTEM, Scope
 from app.core.config import PROJECT_DIR, settings
 from app.core.db import engine
 from app.core.errors import AppError

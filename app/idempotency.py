@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.deps import CurrentPrincipal
+from app.access.deps import CurrentPrincipal
 from app.core.config import settings
 from app.core.db import SessionDep, engine
 from app.core.errors import AppError, ConflictError

@@ -13,9 +13,9 @@ import yaml
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import SYSTEM, Scope
 from app.auth import service as auth
 from app.auth.schemas import UserCreate
-from app.auth.scope import SYSTEM, Scope
 from app.commitments import service as commitments
 from app.commitments.schemas import CommitmentCreate, ProgressUpdateCreate, TransitionIn
 from app.core.config import Environment, settings

@@ -22,7 +22,7 @@ import starlette.concurrency
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.auth.scope import Scope
+from app.access.scope import Scope
 from app.auth.service import authenticate_token
 from app.commitments.schemas import CommitmentPublic
 from app.commitments.service import CommitmentFilters, list_commitments

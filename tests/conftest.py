@@ -5,7 +5,10 @@ committing for real; every table is emptied after each test.
 """
 
 import os
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ os.environ["CAMKET_ENV"] = "test"
 os.environ["CAMKET_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 
 import pytest  # noqa: E402
+import uvicorn  # noqa: E402
 from alembic import command  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
@@ -85,3 +89,22 @@ def login(app: FastAPI, anon: TestClient) -> Callable[..., TestClient]:
         return test_client
 
     return as_user
+
+
+@pytest.fixture
+def live_server(app: FastAPI, engine: Engine) -> Iterator[str]:
+    """The app served by uvicorn on a free port, for clients that need real concurrency."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    empty_all_tables(engine)

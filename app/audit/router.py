@@ -4,8 +4,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from app.access.deps import ScopeDep
 from app.audit import service
-from app.auth.deps import ScopeDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep

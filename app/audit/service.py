@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
-from app.auth.scope import Scope
+from app.access.scope import Scope
 from app.core.middleware import request_id_var
 from app.core.pagination import PageParams, paginate
 from app.models import AuditEvent

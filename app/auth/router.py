@@ -4,8 +4,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from app.access.deps import CurrentPrincipal, IfMatch, ScopeDep
 from app.auth import service
-from app.auth.deps import CurrentPrincipal, IfMatch, ScopeDep
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth.deps import IfMatch, ScopeDep
+from app.access.deps import IfMatch, ScopeDep
 from app.commitments import service
 from app.commitments.schemas import (
     CommitmentCreate,

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import REPORT_ROLES, Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import REPORT_ROLES, Scope
 from app.commitments.schemas import (
     CommitmentCreate,
     CommitmentUpdate,
@@ -43,9 +43,8 @@ from app.models import (
     ProgressUpdate,
     Unit,
     UnitClosure,
-    lineage_ids,
-    subtree_ids,
 )
+from app.tree.closure import lineage_ids, subtree_ids
 
 
 class CommitmentSort(StrEnum):

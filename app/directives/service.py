@@ -3,8 +3,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import Scope
 from app.core.errors import ConflictError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key

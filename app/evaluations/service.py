@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app.access.scope import REPORT_ROLES, Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import REPORT_ROLES, Scope
 from app.commitments.workflow import FINISHED
 from app.core.config import settings
 from app.core.errors import ConflictError
@@ -31,12 +31,11 @@ from app.models import (
     ExcellenceCap,
     Grade,
     Unit,
-    subtree_ids,
 )
 from app.recruitment.rollup import recruitment_figures
 from app.recruitment.schemas import RecruitmentFigures
-from app.units.lineage import lock_lineage
-from app.units.service import open_during
+from app.tree.closure import open_during, subtree_ids
+from app.tree.lineage import lock_lineage
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from app.models.recruitment import (
     RecruitmentOutcome,
     RecruitmentTarget,
 )
-from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure, lineage_ids, subtree_ids
+from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure
 
 __all__ = [
     "CODE_PATTERN",
@@ -103,7 +103,5 @@ __all__ = [
     "UnitKind",
     "User",
     "UserBase",
-    "lineage_ids",
-    "subtree_ids",
     "utcnow",
 ]

@@ -1,8 +1,7 @@
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel
 
 from app.models.base import TimestampMixin, enum_column
 from app.models.enums import UnitKind
@@ -56,14 +55,3 @@ class UnitClosure(SQLModel, table=True):
     ancestor_id: int = Field(foreign_key="unit.id", primary_key=True)
     descendant_id: int = Field(foreign_key="unit.id", primary_key=True)
     depth: int
-
-
-def subtree_ids(root_id: Any) -> sa.Select[int]:
-    """Ids of a unit and of every unit below it (a unit's subtree includes itself)."""
-    return sa.select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == root_id)
-
-
-def lineage_ids(unit_id: Any) -> sa.Select[int]:
-    """Ids of a unit and of every unit above it; `.where(UnitClosure.depth > 0)` for those
-    above only."""
-    return sa.select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth.deps import CurrentPrincipal, IfMatch, ScopeDep
+from app.access.deps import CurrentPrincipal, IfMatch, ScopeDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag

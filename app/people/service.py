@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import Scope
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import REPORT_ROLES, Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import REPORT_ROLES, Scope
 from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams
@@ -28,8 +28,6 @@ from app.models import (
     Position,
     RecruitmentOutcome,
     UnitClosure,
-    lineage_ids,
-    subtree_ids,
 )
 from app.recruitment import calendar, flows
 from app.recruitment.schemas import (
@@ -39,7 +37,8 @@ from app.recruitment.schemas import (
     CandidateUpdate,
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
-from app.units.lineage import lock_lineage
+from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.lineage import lock_lineage
 
 S = CandidateStage
 

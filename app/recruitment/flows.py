@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app.models import Candidate, CandidateFlow, CandidateStage, UnitClosure
-from app.units.lineage import lock_lineage
+from app.tree.lineage import lock_lineage
 
 S = CandidateStage
 

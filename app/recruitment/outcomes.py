@@ -8,14 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.access.scope import REPORT_ROLES, Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import REPORT_ROLES, Scope
 from app.core import clock
 from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
-from app.models import Candidate, RecruitmentOutcome, UnitClosure, lineage_ids, subtree_ids
+from app.models import Candidate, RecruitmentOutcome, UnitClosure
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
-from app.units.lineage import lock_lineage
+from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.lineage import lock_lineage
 
 
 @dataclass(frozen=True)

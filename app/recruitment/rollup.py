@@ -18,10 +18,10 @@ from app.models import (
     RecruitmentTarget,
     Unit,
     UnitClosure,
-    subtree_ids,
 )
 from app.recruitment.candidates import outcome_coverage, overdue_condition
 from app.recruitment.schemas import RecruitmentFigures, StageCount, UnitRecruitment
+from app.tree.closure import subtree_ids
 
 
 def _rolled_up(

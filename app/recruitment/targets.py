@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from app.access.scope import Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import Scope
 from app.core.errors import ConflictError, InvalidRowsError
 from app.core.pagination import PageParams, paginate
-from app.models import RecruitmentTarget, Unit, subtree_ids
+from app.models import RecruitmentTarget, Unit
 from app.recruitment.schemas import (
     AllocationIn,
     AllocationPublic,
@@ -19,6 +19,7 @@ from app.recruitment.schemas import (
     TargetPublic,
     TargetUpdate,
 )
+from app.tree.closure import subtree_ids
 from app.units.service import get_unit
 
 

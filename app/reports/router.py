@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from app.auth.deps import ScopeDep
+from app.access.deps import ScopeDep
 from app.core import clock
 from app.core.db import SessionDep
 from app.core.errors import problem_responses

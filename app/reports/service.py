@@ -22,7 +22,6 @@ from app.models import (
     Person,
     Unit,
     UnitClosure,
-    subtree_ids,
 )
 from app.recruitment.rollup import recruitment_figures
 from app.reports.schemas import (
@@ -33,7 +32,7 @@ from app.reports.schemas import (
     RecruitmentRow,
     Scorecard,
 )
-from app.units.service import open_during
+from app.tree.closure import open_during, subtree_ids
 
 NOT_YET_ACCEPTED = (CommitmentStatus.draft, CommitmentStatus.registered)
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.auth.deps import IfMatch, ScopeDep
+from app.access.deps import IfMatch, ScopeDep
 from app.core.db import SessionDep
 from app.core.etag import check_if_match
 from app.core.schemas import IdPath, SearchQuery

@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.auth.deps import ScopeDep
+from app.access.deps import ScopeDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import with_etag

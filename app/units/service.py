@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 from sqlmodel import Session, col
 
+from app.access.scope import Scope
 from app.audit.service import record_event, snapshot
-from app.auth.scope import Scope
 from app.core import clock
 from app.core.errors import (
     AppError,
@@ -20,9 +20,10 @@ from app.core.errors import (
 )
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
-from app.models import Unit, UnitClosure, UnitKind, lineage_ids, subtree_ids
+from app.models import Unit, UnitClosure, UnitKind
 from app.recruitment import flows
-from app.units.lineage import lock_lineage
+from app.tree.closure import lineage_ids, open_on, subtree_ids
+from app.tree.lineage import lock_lineage
 from app.units.schemas import UnitCreate, UnitUpdate
 
 # A nested tree is built in memory; larger subtrees are read page by page from /descendants.
@@ -43,18 +44,6 @@ class UnitFilters:
     kind: UnitKind | None = None
     as_of: date | None = None
     include_closed: bool = False
-
-
-def open_during(first: date, last: date) -> ColumnElement[bool]:
-    """Units whose validity [valid_from, valid_to) meets the days first..last (inclusive)."""
-    return sa.and_(
-        sa.or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= last),
-        sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > first),
-    )
-
-
-def open_on(day: date) -> ColumnElement[bool]:
-    return open_during(day, day)
 
 
 def _not_closed(today: date) -> ColumnElement[bool]:

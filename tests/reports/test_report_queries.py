@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session
 
-from app.auth.scope import SYSTEM, Scope
+from app.access.scope import SYSTEM, Scope
 from app.core import clock
 from app.core.db import engine
 from app.core.text import search_key

@@ -7,7 +7,6 @@ from fastapi.testclient import TestClient
 
 from app.models import Role
 from tests.factories import assert_problem, make_principal
-from tests.test_concurrency import live_server  # noqa: F401  (fixture)
 
 UNITS = "/api/v1/units"
 BODY = {"code": "IDEM-1", "name": "Đảng bộ xã Hương Sơn", "kind": "commune_committee"}
@@ -61,7 +60,7 @@ async def _twins(base_url: str, headers: dict[str, str], n: int) -> list[httpx.R
         )
 
 
-def test_concurrent_duplicates_create_one_record(live_server: str) -> None:  # noqa: F811
+def test_concurrent_duplicates_create_one_record(live_server: str) -> None:
     headers = make_principal("admin", Role.admin, None)
     responses = asyncio.run(_twins(live_server, headers, 8))
     statuses = sorted(r.status_code for r in responses)

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth.scope import SYSTEM, Scope
+from app.access.scope import SYSTEM, Scope
 from app.core import clock
 from app.core.config import settings
 from app.core.db import engine

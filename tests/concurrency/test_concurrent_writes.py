@@ -12,7 +12,6 @@ import httpx
 
 from app.models import Role
 from tests.factories import make_principal
-from tests.test_concurrency import live_server  # noqa: F401  (fixture)
 
 WRITERS = 16
 ROUNDS = 3
@@ -43,7 +42,7 @@ async def _race(
         )
 
 
-def test_one_of_many_concurrent_patches_with_the_same_etag_wins(live_server: str) -> None:  # noqa: F811
+def test_one_of_many_concurrent_patches_with_the_same_etag_wins(live_server: str) -> None:
     headers = make_principal("admin", Role.admin, None)
     with httpx.Client(base_url=live_server, headers=headers) as http:
         created = http.post(

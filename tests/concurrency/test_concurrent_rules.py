@@ -12,7 +12,6 @@ from app.core.db import engine
 from app.models import CandidateFlow, Role
 from app.recruitment import flows
 from tests.factories import make_principal
-from tests.test_concurrency import live_server  # noqa: F401  (fixture)
 
 WRITERS = 12
 
@@ -42,7 +41,7 @@ def _tree(http: httpx.Client) -> dict[str, int]:
 
 
 def test_overlapping_outcomes_raced_in_one_line_of_units_are_refused_but_one(
-    live_server: str,  # noqa: F811
+    live_server: str,
 ) -> None:
     headers = make_principal("admin", Role.admin, None)
     with httpx.Client(base_url=live_server, headers=headers) as http:
@@ -64,7 +63,7 @@ def test_overlapping_outcomes_raced_in_one_line_of_units_are_refused_but_one(
 
 
 def test_excellent_grades_raced_past_a_cap_are_refused_beyond_it(
-    live_server: str,  # noqa: F811
+    live_server: str,
 ) -> None:
     headers = make_principal("admin", Role.admin, None)
     with httpx.Client(base_url=live_server, headers=headers) as http:
@@ -98,7 +97,7 @@ def test_excellent_grades_raced_past_a_cap_are_refused_beyond_it(
 
 
 def test_flows_stay_exact_when_candidates_of_one_line_move_at_once(
-    live_server: str,  # noqa: F811
+    live_server: str,
 ) -> None:
     """Every step adds to the sums of the same units above (commune, district): concurrent
     steps in twelve cells must neither lose an addition nor deadlock."""

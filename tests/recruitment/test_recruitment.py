@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from app.core import clock as service_clock
 from tests.factories import assert_problem, make_person, make_tree, make_unit
-from tests.test_recruitment_calendar import walk_working_days
+from tests.recruitment.test_recruitment_calendar import walk_working_days
 
 RECRUITMENT = "/api/v1/recruitment"
 TARGETS = f"{RECRUITMENT}/targets"

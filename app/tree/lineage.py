@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.models import Unit, lineage_ids
+from app.models import Unit
+from app.tree.closure import lineage_ids
 
 
 def lock_lineage(session: Session, unit_id: int) -> None:

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from app.auth import service
-from app.auth.scope import Principal, Scope
+from app.access import credentials
+from app.access.scope import Principal, Scope
 from app.core.db import SessionDep
 from app.core.errors import UnauthorizedError
 
@@ -27,9 +27,9 @@ def get_principal(
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     if api_key:
-        principal = service.authenticate_api_key(session, key=api_key)
+        principal = credentials.authenticate_api_key(session, key=api_key)
     elif token:
-        principal = service.authenticate_token(session, token=token)
+        principal = credentials.authenticate_token(session, token=token)
     else:
         raise UnauthorizedError("Sign in first: send a bearer token or an X-API-Key.")
     request.state.principal = principal.name  # for the access log

@@ -1,41 +1,14 @@
 """64 clients at once against a real server: every request must be served (DESIGN.md's trap)."""
 
 import asyncio
-import socket
-import threading
-import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
-import uvicorn
-from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from app.models import Role
-from tests.conftest import empty_all_tables
 from tests.factories import make_principal
 
 CLIENTS = 64
 ROUNDS = 4
-
-
-@pytest.fixture
-def live_server(app: FastAPI, engine: Engine) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    empty_all_tables(engine)
 
 
 async def _burst(base_url: str, headers: dict[str, str], unit_id: int) -> list[int]:
