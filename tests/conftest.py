@@ -28,10 +28,12 @@ from sqlalchemy import Engine, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from app.cli import alembic_config  # noqa: E402
+from app.core import clock as service_clock  # noqa: E402
 from app.core.db import engine as app_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Role  # noqa: E402
 from tests.factories import make_principal  # noqa: E402
+from tests.helpers import Clock  # noqa: E402
 
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
 
@@ -89,6 +91,15 @@ def login(app: FastAPI, anon: TestClient) -> Callable[..., TestClient]:
         return test_client
 
     return as_user
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The service's today, held still: it starts at the real day, and a test (or a module's
+    autouse fixture) moves it with `clock.day = ...`."""
+    now = Clock(service_clock.today())
+    monkeypatch.setattr(service_clock, "today", lambda: now.day)
+    return now
 
 
 @pytest.fixture

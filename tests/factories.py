@@ -85,6 +85,43 @@ def make_person(client: TestClient, **fields: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+def make_target(
+    client: TestClient, unit: dict[str, Any], *, year: int, target: int, **fields: Any
+) -> dict[str, Any]:
+    """The unit's admission target for a year (year and target by name: both are numbers)."""
+    body = {"unit_id": unit["id"], "year": year, "target": target} | fields
+    response = client.post("/api/v1/recruitment/targets", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def outcome_body(
+    unit: dict[str, Any], start: str, end: str, *, admitted: int = 3, **fields: Any
+) -> dict[str, Any]:
+    return {
+        "unit_id": unit["id"],
+        "period_start": start,
+        "period_end": end,
+        "admitted": admitted,
+    } | fields
+
+
+def make_outcome(
+    client: TestClient,
+    unit: dict[str, Any],
+    start: str,
+    end: str,
+    *,
+    admitted: int = 3,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Admissions the unit reports as a count for a period."""
+    body = outcome_body(unit, start, end, admitted=admitted, **fields)
+    response = client.post("/api/v1/recruitment/outcomes", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status; returns its body."""
     assert response.status_code == status, response.text

@@ -14,11 +14,11 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core import clock as service_clock
 from app.models import Candidate, CandidateFlow, CandidateStage
 from app.recruitment import flows
 from app.recruitment.workflow import STEP_DATES
 from tests.factories import make_tree, make_unit
+from tests.helpers import Clock
 
 CANDIDATES = "/api/v1/recruitment/candidates"
 TODAY = date(2026, 6, 30)
@@ -39,8 +39,8 @@ DATE_FIELDS = (*STEP_DATES, "dropped_on")
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_clock, "today", lambda: TODAY)
+def frozen_today(clock: Clock) -> None:
+    clock.day = TODAY
 
 
 Row = tuple[int, str, int, int, int]

@@ -8,7 +8,6 @@ fixture (TODAY unless a test says otherwise), so nothing depends on the real dat
 changed" is checked on the record (its body and ETag), its history and its audit rows.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
 from typing import Any
@@ -16,8 +15,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.core import clock as service_clock
-from tests.factories import assert_problem, make_person, make_tree, make_unit
+from tests.factories import (
+    assert_problem,
+    make_outcome,
+    make_person,
+    make_target,
+    make_tree,
+    make_unit,
+    outcome_body,
+)
+from tests.helpers import AUDIT, Clock, actions, audit, ids, ok
 from tests.recruitment.test_recruitment_calendar import walk_working_days
 
 RECRUITMENT = "/api/v1/recruitment"
@@ -26,7 +33,6 @@ ALLOCATIONS = f"{RECRUITMENT}/allocations"
 CANDIDATES = f"{RECRUITMENT}/candidates"
 WORKFLOW = f"{CANDIDATES}/workflow"
 OUTCOMES = f"{RECRUITMENT}/outcomes"
-AUDIT = "/api/v1/audit-events"
 TODAY = date(2026, 6, 30)
 YEAR = 2025
 
@@ -81,41 +87,13 @@ PATHS: dict[str, tuple[tuple[str, str], ...]] = {
 _names = count(1)
 
 
-@dataclass
-class Clock:
-    day: date
-
-
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def frozen_today(clock: Clock) -> None:
     """The service's today: TODAY unless the test moves it."""
-    now = Clock(TODAY)
-    monkeypatch.setattr(service_clock, "today", lambda: now.day)
-    return now
+    clock.day = TODAY
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def audit(client: TestClient, entity_type: str, entity_id: int | None = None) -> list[Any]:
-    """The audit rows of an entity type (or one entity), oldest first."""
-    params: dict[str, Any] = {"entity_type": entity_type, "limit": 500}
-    if entity_id is not None:
-        params["entity_id"] = entity_id
-    return list(reversed(ok(client.get(AUDIT, params=params))["items"]))
-
-
-def actions(client: TestClient, entity_type: str, entity_id: int) -> list[str]:
-    return [row["action"] for row in audit(client, entity_type, entity_id)]
-
-
-def ids(response: Any) -> list[int]:
-    return [item["id"] for item in ok(response)["items"]]
 
 
 def close(client: TestClient, unit: dict[str, Any], on: str = "2025-01-01") -> None:
@@ -123,13 +101,6 @@ def close(client: TestClient, unit: dict[str, Any], on: str = "2025-01-01") -> N
 
 
 # targets
-
-
-def assign(
-    caller: TestClient, unit: dict[str, Any], year: int, target: int, **fields: Any
-) -> dict[str, Any]:
-    body = {"unit_id": unit["id"], "year": year, "target": target} | fields
-    return ok(caller.post(TARGETS, json=body), 201)  # type: ignore[no-any-return]
 
 
 def turl(target: dict[str, Any]) -> str:
@@ -226,27 +197,8 @@ def with_alert(client: TestClient, alert: str) -> list[int]:
 # outcomes
 
 
-def outcome_body(
-    unit: dict[str, Any], start: str, end: str, admitted: int = 3, **fields: Any
-) -> dict[str, Any]:
-    return {
-        "unit_id": unit["id"],
-        "period_start": start,
-        "period_end": end,
-        "admitted": admitted,
-    } | fields
-
-
-def report(
-    caller: TestClient, unit: dict[str, Any], start: str, end: str, admitted: int = 3, **f: Any
-) -> Any:
-    return caller.post(OUTCOMES, json=outcome_body(unit, start, end, admitted, **f))
-
-
-def reported(
-    caller: TestClient, unit: dict[str, Any], start: str, end: str, admitted: int = 3, **f: Any
-) -> dict[str, Any]:
-    return ok(report(caller, unit, start, end, admitted, **f), 201)  # type: ignore[no-any-return]
+def report(caller: TestClient, unit: dict[str, Any], start: str, end: str, **fields: Any) -> Any:
+    return caller.post(OUTCOMES, json=outcome_body(unit, start, end, **fields))
 
 
 def ourl(outcome: dict[str, Any]) -> str:
@@ -343,7 +295,7 @@ def test_assign_a_target(client: TestClient, login: Any) -> None:
 
 def test_one_target_per_unit_and_year(client: TestClient) -> None:
     world = make_tree(client)
-    first = assign(client, world["commune"], YEAR, 8)
+    first = make_target(client, world["commune"], year=YEAR, target=8)
     before = target_state(client)
     body = assert_problem(
         client.post(TARGETS, json={"unit_id": world["commune"]["id"], "year": YEAR, "target": 9}),
@@ -352,8 +304,8 @@ def test_one_target_per_unit_and_year(client: TestClient) -> None:
     assert str(first["id"]) in body["detail"]
     assert target_state(client) == before
     # Another year, or another unit, is a new target.
-    assign(client, world["commune"], YEAR + 1, 9)
-    assign(client, world["department"], YEAR, 2)
+    make_target(client, world["commune"], year=YEAR + 1, target=9)
+    make_target(client, world["department"], year=YEAR, target=2)
     assert len(all_targets(client)) == 3
 
 
@@ -420,7 +372,7 @@ def test_invalid_targets_are_422(client: TestClient, field: str, value: Any) -> 
 
 def test_change_a_target_with_if_match(client: TestClient, login: Any) -> None:
     world = make_tree(client)
-    target = assign(client, world["commune"], YEAR, 8)
+    target = make_target(client, world["commune"], year=YEAR, target=8)
     district_manager = login("manager", world["district"]["id"])
 
     response = district_manager.patch(
@@ -443,7 +395,7 @@ def test_only_the_parents_managers_change_or_withdraw_a_target(
     client: TestClient, login: Any, role: str, grant: str
 ) -> None:
     world = make_tree(client)
-    target = assign(client, world["commune"], YEAR, 8)
+    target = make_target(client, world["commune"], year=YEAR, target=8)
     caller = login(role, world[grant]["id"])
     before = target_state(client)
     assert_problem(caller.patch(turl(target), json={"target": 80}), 403)
@@ -453,7 +405,7 @@ def test_only_the_parents_managers_change_or_withdraw_a_target(
 
 def test_withdraw_a_target(client: TestClient, login: Any) -> None:
     world = make_tree(client)
-    target = assign(client, world["commune"], YEAR, 8)
+    target = make_target(client, world["commune"], year=YEAR, target=8)
     district_manager = login("manager", world["district"]["id"])
     assert ok(district_manager.patch(turl(target), json={"target": 9}))["target"] == 9
 
@@ -467,18 +419,18 @@ def test_withdraw_a_target(client: TestClient, login: Any) -> None:
     assert all_targets(client) == []
     assert actions(client, "recruitment_target", target["id"]) == ["create", "update", "delete"]
     # The unit may be given a target for that year again.
-    assign(client, world["commune"], YEAR, 5)
+    make_target(client, world["commune"], year=YEAR, target=5)
 
 
 def test_target_filters_and_scope(client: TestClient, login: Any) -> None:
     world = make_tree(client)
     mine = {
-        "district": assign(client, world["district"], YEAR, 20),
-        "department": assign(client, world["department"], YEAR, 2),
-        "commune": assign(client, world["commune"], YEAR, 10),
-        "commune_before": assign(client, world["commune"], YEAR - 1, 7),
-        "cell_a": assign(client, world["cell_a"], YEAR, 6),
-        "cell_b": assign(client, world["cell_b"], YEAR, 4),
+        "district": make_target(client, world["district"], year=YEAR, target=20),
+        "department": make_target(client, world["department"], year=YEAR, target=2),
+        "commune": make_target(client, world["commune"], year=YEAR, target=10),
+        "commune_before": make_target(client, world["commune"], year=YEAR - 1, target=7),
+        "cell_a": make_target(client, world["cell_a"], year=YEAR, target=6),
+        "cell_b": make_target(client, world["cell_b"], year=YEAR, target=4),
     }
 
     def find(caller: TestClient = client, **params: Any) -> list[str]:
@@ -517,10 +469,11 @@ def test_invalid_target_filters_are_422(client: TestClient, param: str, value: A
 
 def test_targets_show_the_childrens_sum_and_the_gap(client: TestClient) -> None:
     world = make_tree(client)
-    district = assign(client, world["district"], YEAR, 10)
-    assign(client, world["department"], YEAR, 3)
-    commune = assign(client, world["commune"], YEAR, 5)
-    assign(client, world["cell_b"], YEAR - 1, 4)  # another year: not counted for YEAR
+    district = make_target(client, world["district"], year=YEAR, target=10)
+    make_target(client, world["department"], year=YEAR, target=3)
+    commune = make_target(client, world["commune"], year=YEAR, target=5)
+    # another year: not counted for YEAR
+    make_target(client, world["cell_b"], year=YEAR - 1, target=4)
 
     def shown(target: dict[str, Any]) -> tuple[Any, Any]:
         listed = {t["id"]: t for t in ok(client.get(TARGETS))["items"]}[target["id"]]
@@ -533,9 +486,9 @@ def test_targets_show_the_childrens_sum_and_the_gap(client: TestClient) -> None:
 
     assert shown(district) == (8, 2)  # under-allocated: positive
     assert shown(commune) == (None, None)  # no child has a target for the year
-    assign(client, world["cell_a"], YEAR, 7)
+    make_target(client, world["cell_a"], year=YEAR, target=7)
     assert shown(commune) == (7, -2)  # over-allocated: negative
-    assign(client, world["cell_b"], YEAR, 0)
+    make_target(client, world["cell_b"], year=YEAR, target=0)
     assert shown(commune) == (7, -2)
     client.patch(turl(commune), json={"target": 7})
     assert shown(commune) == (7, 0)
@@ -547,7 +500,7 @@ def test_targets_show_the_childrens_sum_and_the_gap(client: TestClient) -> None:
 
 def test_allocate_to_children_in_one_call(client: TestClient, login: Any) -> None:
     world = make_tree(client)
-    assign(client, world["district"], YEAR, 10)
+    make_target(client, world["district"], year=YEAR, target=10)
     district_manager = login("manager", world["district"]["id"], "huyen-uy")
     body = {
         "parent_id": world["district"]["id"],
@@ -583,7 +536,7 @@ def test_allocate_to_children_in_one_call(client: TestClient, login: Any) -> Non
 
 def test_reallocation_updates_the_existing_targets(client: TestClient) -> None:
     world = make_tree(client)
-    assign(client, world["district"], YEAR, 10)
+    make_target(client, world["district"], year=YEAR, target=10)
     first = ok(
         allocate(client, world["district"], YEAR, (world["department"], 3), (world["commune"], 5))
     )
@@ -602,7 +555,7 @@ def test_reallocation_updates_the_existing_targets(client: TestClient) -> None:
     assert actions(client, "recruitment_target", department_target) == ["create"]
     assert len(all_targets(client)) == 3
     # Targets assigned one by one are changed by an allocation too.
-    cell = assign(client, world["cell_a"], YEAR, 1)
+    cell = make_target(client, world["cell_a"], year=YEAR, target=1)
     ok(allocate(client, world["commune"], YEAR, (world["cell_a"], 4), (world["cell_b"], 2)))
     assert ok(client.get(turl(cell)))["target"] == 4
     assert client.get(turl(cell)).headers["etag"] == '"2"'
@@ -619,7 +572,7 @@ def test_allocating_without_the_parents_own_target(client: TestClient) -> None:
     assert (empty["target"], empty["allocated_to_children"], empty["gap"]) == (None, 0, None)
     assert empty["children"] == []
     # A target with nothing allocated below it: all of it is the gap.
-    assign(client, world["commune"], 2030, 8)
+    make_target(client, world["commune"], year=2030, target=8)
     alone = ok(client.get(ALLOCATIONS, params={"parent_id": world["commune"]["id"], "year": 2030}))
     assert (alone["target"], alone["allocated_to_children"], alone["gap"]) == (8, 0, 8)
 
@@ -630,7 +583,7 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_listed(
     world = make_tree(client)
     closed = make_unit(client, kind="party_cell", parent_id=world["commune"]["id"])
     close(client, closed)
-    existing = assign(client, world["cell_a"], YEAR, 2)
+    existing = make_target(client, world["cell_a"], year=YEAR, target=2)
     before = target_state(client)
     commune_manager = login("manager", world["commune"]["id"])
 
@@ -1359,14 +1312,14 @@ def make_history(client: TestClient) -> dict[str, Any]:
     world["c1"] = follow(
         client, commune, "2024-10-01", ("complete_course", "2024-12-02"), ("apply", "2025-03-03")
     )
-    reported(client, cell_b, "2025-01-01", "2025-06-30", 2)
-    reported(client, world["department"], "2024-01-01", "2024-12-31", 1)
-    reported(client, world["department"], "2025-10-01", "2026-03-31", 4)
-    assign(client, commune, 2025, 10)
-    assign(client, commune, 2024, 4)
-    assign(client, cell_a, 2025, 6)
-    assign(client, cell_b, 2025, 3)
-    assign(client, cell_b, 2026, 5)
+    make_outcome(client, cell_b, "2025-01-01", "2025-06-30", admitted=2)
+    make_outcome(client, world["department"], "2024-01-01", "2024-12-31", admitted=1)
+    make_outcome(client, world["department"], "2025-10-01", "2026-03-31", admitted=4)
+    make_target(client, commune, year=2025, target=10)
+    make_target(client, commune, year=2024, target=4)
+    make_target(client, cell_a, year=2025, target=6)
+    make_target(client, cell_b, year=2025, target=3)
+    make_target(client, cell_b, year=2026, target=5)
     return world
 
 
@@ -1492,15 +1445,15 @@ def test_an_outcome_standing_for_individual_admissions_is_not_counted_twice(
     world = make_tree(client)
     commune, cell_a = world["commune"]["id"], world["cell_a"]["id"]
     follow(client, world["cell_a"], SINCE, *PATHS["admitted"])  # admitted 2025-01-20
-    assign(client, world["cell_a"], 2025, 4)
+    make_target(client, world["cell_a"], year=2025, target=4)
 
     def figures() -> dict[int, dict[str, Any]]:
         return figures_by_unit(ok(progress(client, world["commune"], from_year=2025)))
 
     stages = {"admitted": 1}
     assert figures()[cell_a] == expected(4, 1, 0, 25.0, stages, overdue=1)
-    replacing = reported(
-        client, world["cell_a"], "2025-01-01", "2025-03-31", 3, replaces_individual=True
+    replacing = make_outcome(
+        client, world["cell_a"], "2025-01-01", "2025-03-31", admitted=3, replaces_individual=True
     )
     assert figures()[cell_a] == expected(4, 0, 3, 75.0, stages, overdue=1)
     assert figures()[commune] == expected(None, 0, 3, None, stages, overdue=1)
@@ -1549,7 +1502,7 @@ def test_report_admissions_as_a_count(client: TestClient, login: Any) -> None:
         world["commune"],
         "2021-01-01",
         "2022-12-31",
-        15,
+        admitted=15,
         source="Báo cáo tổng kết",
         note="  Số liệu lịch sử  ",
     )
@@ -1589,7 +1542,7 @@ def test_an_outcome_over_individual_admissions(client: TestClient, unit: str, st
         assert "replaces_individual" in problem["detail"]
         assert outcome_state(client) == ([], [], [])
         # Standing for them, it is taken.
-        replacing = reported(
+        replacing = make_outcome(
             client, world[unit], "2025-01-01", "2025-06-30", replaces_individual=True
         )
         assert replacing["replaces_individual"] is True
@@ -1600,8 +1553,8 @@ def test_an_outcome_over_individual_admissions(client: TestClient, unit: str, st
 def test_an_outcome_next_to_individual_admissions(client: TestClient) -> None:
     world = make_tree(client)
     at(client, world["cell_a"], "admitted")  # admitted 2025-01-20
-    reported(client, world["commune"], "2024-01-01", "2025-01-19")
-    reported(client, world["cell_a"], "2025-01-21", "2025-06-30")
+    make_outcome(client, world["commune"], "2024-01-01", "2025-01-19")
+    make_outcome(client, world["cell_a"], "2025-01-21", "2025-06-30")
     assert_problem(report(client, world["district"], "2025-01-20", "2025-01-20"), 409)
 
 
@@ -1619,7 +1572,7 @@ def test_admitting_into_a_period_reported_as_a_count(
 ) -> None:
     world = make_tree(client)
     candidate = at(client, world["cell_a"], "verified")
-    outcome = reported(client, world[holder], "2025-01-01", "2025-06-30")
+    outcome = make_outcome(client, world[holder], "2025-01-01", "2025-06-30")
     before = cand_state(client, candidate)
     response = act(client, candidate, "admit", "2025-06-30", **REQUIRED)  # the period's last day
     if status == 409:
@@ -1635,11 +1588,11 @@ def test_admitting_into_a_period_reported_as_a_count(
 def test_admitting_into_a_period_an_outcome_stands_for(client: TestClient) -> None:
     world = make_tree(client)
     candidate = at(client, world["cell_a"], "verified")
-    reported(client, world["commune"], "2025-01-01", "2025-06-30", replaces_individual=True)
+    make_outcome(client, world["commune"], "2025-01-01", "2025-06-30", replaces_individual=True)
     assert step(client, candidate, "admit", "2025-03-01")["stage"] == "admitted"
     # A candidate of the commune itself, below which a cell reported: not covered.
     own = at(client, world["commune"], "verified")
-    reported(client, world["cell_b"], "2025-07-01", "2025-12-31")
+    make_outcome(client, world["cell_b"], "2025-07-01", "2025-12-31")
     assert step(client, own, "admit", "2025-08-01")["stage"] == "admitted"
 
 
@@ -1660,7 +1613,7 @@ def test_outcomes_of_one_line_of_units_do_not_overlap(
     client: TestClient, unit: str, start: str, end: str, status: int
 ) -> None:
     world = make_tree(client)
-    first = reported(client, world["commune"], "2024-01-01", "2024-12-31")
+    first = make_outcome(client, world["commune"], "2024-01-01", "2024-12-31")
     before = outcome_state(client)
     response = report(client, world[unit], start, end, replaces_individual=True)
     if status == 409:
@@ -1679,10 +1632,10 @@ def test_a_period_ends_after_it_starts_and_has_begun(client: TestClient) -> None
     assert [e["loc"] for e in problem["errors"]] == [["body", "period_start"]]
     assert outcome_state(client) == ([], [], [])
     # A period that has begun may end later; a single day is a period.
-    reported(client, world["commune"], "2026-01-01", "2026-12-31")
-    reported(client, world["department"], str(TODAY), str(TODAY))
+    make_outcome(client, world["commune"], "2026-01-01", "2026-12-31")
+    make_outcome(client, world["department"], str(TODAY), str(TODAY))
 
-    outcome = reported(client, world["department"], "2025-01-01", "2025-06-30")
+    outcome = make_outcome(client, world["department"], "2025-01-01", "2025-06-30")
     before = outcome_state(client)
     only_end = client.patch(ourl(outcome), json={"period_end": "2024-12-31"})
     problem = assert_problem(only_end, 422)
@@ -1706,8 +1659,8 @@ def test_invalid_outcomes_are_422(client: TestClient, field: str, value: Any) ->
 
 def test_correct_an_outcome_with_if_match(client: TestClient) -> None:
     world = make_tree(client)
-    outcome = reported(client, world["commune"], "2024-01-01", "2024-12-31", 5)
-    reported(client, world["cell_a"], "2025-01-01", "2025-06-30", 1)
+    outcome = make_outcome(client, world["commune"], "2024-01-01", "2024-12-31", admitted=5)
+    make_outcome(client, world["cell_a"], "2025-01-01", "2025-06-30", admitted=1)
 
     response = client.patch(ourl(outcome), json={"admitted": 6}, headers={"If-Match": '"1"'})
     assert (ok(response)["admitted"], response.headers["etag"]) == (6, '"2"')
@@ -1730,8 +1683,8 @@ def test_an_outcome_stops_standing_for_individual_admissions_only_when_none_rema
 ) -> None:
     world = make_tree(client)
     candidate = at(client, world["cell_a"], "admitted")
-    outcome = reported(
-        client, world["commune"], "2025-01-01", "2025-06-30", 4, replaces_individual=True
+    outcome = make_outcome(
+        client, world["commune"], "2025-01-01", "2025-06-30", admitted=4, replaces_individual=True
     )
     before = outcome_state(client)
     assert_problem(client.patch(ourl(outcome), json={"replaces_individual": False}), 409)
@@ -1748,7 +1701,7 @@ def test_an_outcome_stops_standing_for_individual_admissions_only_when_none_rema
 def test_withdraw_an_outcome(client: TestClient, login: Any) -> None:
     world = make_tree(client)
     reporter = login("reporter", world["commune"]["id"])
-    outcome = reported(reporter, world["commune"], "2024-01-01", "2024-12-31")
+    outcome = make_outcome(reporter, world["commune"], "2024-01-01", "2024-12-31")
     ok(reporter.patch(ourl(outcome), json={"admitted": 2}))
     before = outcome_state(client)
     assert_problem(reporter.delete(ourl(outcome), headers={"If-Match": '"1"'}), 412)
@@ -1758,13 +1711,13 @@ def test_withdraw_an_outcome(client: TestClient, login: Any) -> None:
     assert_problem(client.get(ourl(outcome)), 404)
     assert actions(client, "recruitment_outcome", outcome["id"]) == ["create", "update", "delete"]
     # The period is free again.
-    reported(client, world["district"], "2024-01-01", "2024-12-31")
+    make_outcome(client, world["district"], "2024-01-01", "2024-12-31")
 
 
 def test_outcomes_within_ones_scope(client: TestClient, login: Any) -> None:
     world = make_tree(client)
     other = make_unit(client, kind="commune_committee", parent_id=world["district"]["id"])
-    outcome = reported(client, world["commune"], "2024-01-01", "2024-12-31")
+    outcome = make_outcome(client, world["commune"], "2024-01-01", "2024-12-31")
     before = outcome_state(client)
 
     for caller in (
@@ -1785,15 +1738,15 @@ def test_outcomes_within_ones_scope(client: TestClient, login: Any) -> None:
 
     # A reporter reports for the units below it too.
     reporter = login("reporter", world["commune"]["id"])
-    reported(reporter, world["cell_a"], "2025-01-01", "2025-06-30")
+    make_outcome(reporter, world["cell_a"], "2025-01-01", "2025-06-30")
 
 
 def test_outcome_filters(client: TestClient) -> None:
     world = make_tree(client)
     mine = {
-        "commune_2024": reported(client, world["commune"], "2024-01-01", "2024-12-31"),
-        "cell_a_2025": reported(client, world["cell_a"], "2025-01-01", "2025-06-30"),
-        "department_long": reported(client, world["department"], "2023-07-01", "2025-06-30"),
+        "commune_2024": make_outcome(client, world["commune"], "2024-01-01", "2024-12-31"),
+        "cell_a_2025": make_outcome(client, world["cell_a"], "2025-01-01", "2025-06-30"),
+        "department_long": make_outcome(client, world["department"], "2023-07-01", "2025-06-30"),
     }
 
     def find(**params: Any) -> list[str]:
