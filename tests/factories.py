@@ -122,6 +122,67 @@ def make_outcome(
     return response.json()  # type: ignore[no-any-return]
 
 
+# Actions that lead a new draft commitment to each status (the workflow of issue 4), and whatever
+# any action may require (the others ignore it).
+COMMITMENT_PATHS: dict[str, list[str]] = {
+    "draft": [],
+    "registered": ["register"],
+    "accepted": ["register", "accept"],
+    "in_progress": ["register", "accept", "start"],
+    "completed": ["register", "accept", "start", "complete"],
+    "not_completed": ["register", "accept", "start", "report_not_completed"],
+    "escalated": ["register", "accept", "start", "escalate"],
+    "cancelled": ["cancel"],
+}
+COMMITMENT_FIELDS = {
+    "note": "Ghi chú",
+    "result_summary": "Kết nạp 15 đảng viên mới",
+    "escalated_to": "Thanh tra huyện Bình Xuyên",
+}
+
+
+def commitment_body(
+    world: dict[str, Any],
+    *,
+    unit: str = "commune",
+    superior: str = "district",
+    year: int = 2022,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A draft commitment of world[unit] registered with world[superior]; the world is
+    make_tree's units and a "directive"."""
+    return {
+        "unit_id": world[unit]["id"],
+        "registered_with_id": world[superior]["id"],
+        "directive_id": world["directive"]["id"],
+        "year": year,
+        "kind": "difficult_task",
+        "category": "party_recruitment",
+        "title": "Tháo gỡ khó khăn trong tạo nguồn phát triển đảng viên",
+        "description": "Giao chỉ tiêu kết nạp đảng viên cho từng chi bộ.",
+        "success_criteria": ["Mỗi chi bộ kết nạp ít nhất 1 đảng viên"],
+        "deadline": f"{year}-12-31",
+    } | fields
+
+
+def make_commitment(
+    client: TestClient, world: dict[str, Any], status: str = "draft", **fields: Any
+) -> dict[str, Any]:
+    """A commitment (see commitment_body) walked from a new draft to `status` by the client."""
+    response = client.post("/api/v1/commitments", json=commitment_body(world, **fields))
+    assert response.status_code == 201, response.text
+    commitment: dict[str, Any] = response.json()
+    for action in COMMITMENT_PATHS[status]:
+        response = client.post(
+            f"/api/v1/commitments/{commitment['id']}/transitions",
+            json={"action": action} | COMMITMENT_FIELDS,
+        )
+        assert response.status_code == 200, response.text
+        commitment = response.json()
+    assert commitment["status"] == status
+    return commitment
+
+
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status; returns its body."""
     assert response.status_code == status, response.text

@@ -13,17 +13,21 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.core import clock
 from app.core.config import settings
-from tests.factories import assert_problem, make_directive, make_tree, make_unit
+from tests.factories import (
+    assert_problem,
+    make_commitment,
+    make_directive,
+    make_outcome,
+    make_target,
+    make_tree,
+    make_unit,
+)
+from tests.helpers import AUDIT, Clock, actions, audit, ids, ok, total
 
 EVALUATIONS = "/api/v1/evaluations"
 CAPS = f"{EVALUATIONS}/caps"
 SUGGESTION = f"{EVALUATIONS}/suggestion"
-AUDIT = "/api/v1/audit-events"
-TARGETS = "/api/v1/recruitment/targets"
-OUTCOMES = "/api/v1/recruitment/outcomes"
-COMMITMENTS = "/api/v1/commitments"
 YEAR = 2022
 TODAY = date(YEAR + 1, 3, 1)  # the year under evaluation is over
 
@@ -38,26 +42,12 @@ GRADE_LABELS = {
     "completed": "Hoàn thành nhiệm vụ",
     "not_completed": "Không hoàn thành nhiệm vụ",
 }
-# Commitment actions leading from a new draft to each status (see test_commitments.py).
-COMMITMENT_PATHS: dict[str, list[str]] = {
-    "draft": [],
-    "in_progress": ["register", "accept", "start"],
-    "completed": ["register", "accept", "start", "complete"],
-    "not_completed": ["register", "accept", "start", "report_not_completed"],
-    "escalated": ["register", "accept", "start", "escalate"],
-    "cancelled": ["cancel"],
-}
-COMMITMENT_FIELDS = {
-    "note": "Ghi chú",
-    "result_summary": "Kết nạp 15 đảng viên mới",
-    "escalated_to": "Thanh tra huyện Bình Xuyên",
-}
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
+def frozen_today(clock: Clock) -> None:
     """Recruitment figures and reported outcomes depend on today: keep it fixed."""
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    clock.day = TODAY
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -98,11 +88,6 @@ def decide(
     return client.post(url(evaluation, "/decision"), json=body, headers=headers)
 
 
-def ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
 def proposed(
     client: TestClient, unit: dict[str, Any], grade: str = "good", self_grade: str = "good"
 ) -> dict[str, Any]:
@@ -117,33 +102,11 @@ def decided(
     return ok(decide(client, evaluation, grade))
 
 
-def audit(client: TestClient, entity_id: int, entity_type: str = "evaluation") -> list[Any]:
-    """The entity's audit rows, oldest first (read by the admin)."""
-    params = {"entity_type": entity_type, "entity_id": entity_id, "limit": 500}
-    response = client.get(AUDIT, params=params)
-    assert response.status_code == 200, response.text
-    return list(reversed(response.json()["items"]))
-
-
-def actions(client: TestClient, entity_id: int, entity_type: str = "evaluation") -> list[str]:
-    return [row["action"] for row in audit(client, entity_id, entity_type)]
-
-
-def audit_total(client: TestClient, entity_type: str = "evaluation") -> int:
-    response = client.get(AUDIT, params={"entity_type": entity_type})
-    assert response.status_code == 200, response.text
-    return response.json()["total"]  # type: ignore[no-any-return]
-
-
-def evaluation_total(client: TestClient) -> int:
-    return ok(client.get(EVALUATIONS))["total"]  # type: ignore[no-any-return]
-
-
 def state(client: TestClient, evaluation: dict[str, Any]) -> tuple[Any, ...]:
     """Everything a refused write must leave as it was (read by the admin)."""
     got = client.get(url(evaluation))
     assert got.status_code == 200, got.text
-    return got.json(), got.headers["etag"], audit(client, evaluation["id"])
+    return got.json(), got.headers["etag"], audit(client, "evaluation", evaluation["id"])
 
 
 def make_cap(
@@ -159,59 +122,7 @@ def make_cap(
 def caps_state(client: TestClient) -> tuple[Any, ...]:
     response = client.get(CAPS)
     assert response.status_code == 200, response.text
-    return response.json()["items"], audit_total(client, "excellence_cap")
-
-
-def set_target(client: TestClient, unit: dict[str, Any], target: int, year: int = YEAR) -> None:
-    response = client.post(TARGETS, json={"unit_id": unit["id"], "year": year, "target": target})
-    assert response.status_code == 201, response.text
-
-
-def report_admitted(
-    client: TestClient, unit: dict[str, Any], admitted: int, year: int = YEAR
-) -> None:
-    body = {
-        "unit_id": unit["id"],
-        "period_start": f"{year}-01-01",
-        "period_end": f"{year}-12-31",
-        "admitted": admitted,
-    }
-    response = client.post(OUTCOMES, json=body)
-    assert response.status_code == 201, response.text
-
-
-def commitment_at(
-    client: TestClient,
-    world: dict[str, Any],
-    status: str,
-    unit: str = "commune",
-    superior: str = "district",
-    year: int = YEAR,
-) -> dict[str, Any]:
-    """A commitment of `unit` registered with `superior`, walked to `status` by the admin."""
-    body = {
-        "unit_id": world[unit]["id"],
-        "registered_with_id": world[superior]["id"],
-        "directive_id": world["directive"]["id"],
-        "year": year,
-        "kind": "difficult_task",
-        "category": "party_recruitment",
-        "title": "Tháo gỡ khó khăn trong tạo nguồn phát triển đảng viên",
-        "success_criteria": ["Mỗi chi bộ kết nạp ít nhất 1 đảng viên"],
-        "deadline": f"{year}-12-31",
-    }
-    response = client.post(COMMITMENTS, json=body)
-    assert response.status_code == 201, response.text
-    commitment: dict[str, Any] = response.json()
-    for action in COMMITMENT_PATHS[status]:
-        moved = client.post(
-            f"{COMMITMENTS}/{commitment['id']}/transitions",
-            json={"action": action} | COMMITMENT_FIELDS,
-        )
-        assert moved.status_code == 200, moved.text
-        commitment = moved.json()
-    assert commitment["status"] == status
-    return commitment
+    return response.json()["items"], total(client, AUDIT, entity_type="excellence_cap")
 
 
 def make_world(client: TestClient) -> dict[str, Any]:
@@ -251,7 +162,7 @@ def test_self_assess_a_year(client: TestClient) -> None:
     assert got.status_code == 200
     assert got.json() == created
     assert got.headers["etag"] == '"1"'
-    (row,) = audit(client, created["id"])
+    (row,) = audit(client, "evaluation", created["id"])
     assert (row["action"], row["entity_type"], row["unit_id"], row["actor"]) == (
         "create",
         "evaluation",
@@ -283,12 +194,12 @@ def test_who_self_assesses(
         assert response.status_code == 201, response.text
         created = response.json()
         assert created["self_assessed_by"] == f"{role}-{unit}"
-        (row,) = audit(client, created["id"])
+        (row,) = audit(client, "evaluation", created["id"])
         assert (row["action"], row["actor"]) == ("create", f"{role}-{unit}")
     else:
         assert_problem(response, status)
-        assert evaluation_total(client) == 0
-        assert audit_total(client) == 0
+        assert total(client, EVALUATIONS) == 0
+        assert total(client, AUDIT, entity_type="evaluation") == 0
 
 
 def test_one_evaluation_per_unit_and_year(client: TestClient) -> None:
@@ -301,19 +212,19 @@ def test_one_evaluation_per_unit_and_year(client: TestClient) -> None:
     body = assert_problem(again, 409)
     assert str(first["id"]) in body["detail"]
     assert state(client, first) == before
-    assert evaluation_total(client) == 1
+    assert total(client, EVALUATIONS) == 1
     # Another year, or another unit, is another evaluation.
     assess(client, world["commune"], "good", YEAR + 1)
     assess(client, world["cell_a"], "good", YEAR)
-    assert evaluation_total(client) == 3
+    assert total(client, EVALUATIONS) == 3
 
 
 def test_an_unknown_unit_is_422(client: TestClient) -> None:
     response = client.post(EVALUATIONS, json={"unit_id": 99999, "year": YEAR, "grade": "good"})
     body = assert_problem(response, 422)
     assert [e["loc"] for e in body["errors"]] == [["body", "unit_id"]]
-    assert evaluation_total(client) == 0
-    assert audit_total(client) == 0
+    assert total(client, EVALUATIONS) == 0
+    assert total(client, AUDIT, entity_type="evaluation") == 0
 
 
 INVALID: list[tuple[str, Any]] = [
@@ -332,7 +243,7 @@ def test_invalid_self_assessments_are_422(client: TestClient, field: str, value:
     payload = {"unit_id": world["commune"]["id"], "year": YEAR, "grade": "good"} | {field: value}
     body = assert_problem(client.post(EVALUATIONS, json=payload), 422)
     assert all(e["loc"][:2] == ["body", field] for e in body["errors"]), body["errors"]
-    assert evaluation_total(client) == 0
+    assert total(client, EVALUATIONS) == 0
 
 
 def test_change_a_self_assessment(client: TestClient, login: Any) -> None:
@@ -352,7 +263,7 @@ def test_change_a_self_assessment(client: TestClient, login: Any) -> None:
     # Only the note.
     changed = ok(manager.patch(url(evaluation), json={"note": "Sửa lại"}))
     assert (changed["self_grade"], changed["self_note"]) == ("excellent", "Sửa lại")
-    rows = audit(client, evaluation["id"])
+    rows = audit(client, "evaluation", evaluation["id"])
     assert [(r["action"], r["actor"]) for r in rows] == [
         ("create", "admin"),
         ("update", "bi-thu-xa"),
@@ -489,7 +400,7 @@ def test_the_whole_way(client: TestClient, login: Any) -> None:
     assert (after_decision["self_grade"], after_decision["proposed_grade"]) == ("excellent", "good")
     assert ok(commune_manager.get(url(evaluation))) == after_decision
 
-    rows = audit(client, evaluation["id"])
+    rows = audit(client, "evaluation", evaluation["id"])
     assert [(r["action"], r["actor"], r["unit_id"]) for r in rows] == [
         ("create", "bi-thu-xa", world["commune"]["id"]),
         ("propose", "ban-to-chuc", world["commune"]["id"]),
@@ -518,7 +429,7 @@ def test_who_proposes(client: TestClient, login: Any, role: str, unit: str, stat
     response = propose(login(role, world[unit]["id"]), evaluation, "excellent")
     if status == 200:
         assert ok(response)["status"] == "proposed"
-        assert actions(client, evaluation["id"]) == ["create", "propose"]
+        assert actions(client, "evaluation", evaluation["id"]) == ["create", "propose"]
     else:
         assert_problem(response, status)
         assert state(client, evaluation) == before
@@ -541,7 +452,7 @@ def test_who_decides(client: TestClient, login: Any, role: str, unit: str, statu
     response = decide(login(role, world[unit]["id"]), evaluation, "good")
     if status == 200:
         assert ok(response)["status"] == "decided"
-        assert actions(client, evaluation["id"]) == ["create", "propose", "decide"]
+        assert actions(client, "evaluation", evaluation["id"]) == ["create", "propose", "decide"]
     else:
         assert_problem(response, status)
         assert state(client, evaluation) == before
@@ -557,7 +468,7 @@ def test_a_proposal_changes_until_decided(client: TestClient) -> None:
         "Xem lại",
     )
     assert again["grade"] == "completed"
-    assert actions(client, evaluation["id"]) == ["create", "propose", "propose"]
+    assert actions(client, "evaluation", evaluation["id"]) == ["create", "propose", "propose"]
 
     ok(decide(client, evaluation, "completed"))
     before = state(client, evaluation)
@@ -590,7 +501,7 @@ def test_a_root_units_grade_is_the_admins(client: TestClient, login: Any) -> Non
     assert state(client, evaluation) == before
     ok(propose(client, evaluation, "good"))
     ok(decide(client, evaluation, "excellent"))  # no cap above a root
-    assert actions(client, evaluation["id"]) == ["create", "propose", "decide"]
+    assert actions(client, "evaluation", evaluation["id"]) == ["create", "propose", "decide"]
 
 
 @pytest.mark.parametrize(
@@ -616,7 +527,6 @@ def test_list_evaluations_by_scope_and_filters(client: TestClient, login: Any) -
     on_commune = assess(client, world["commune"], "good")
     on_cell = assess(client, world["cell_a"], "good")
     on_department = decided(client, world["department"], "good")
-    ids = lambda response: [e["id"] for e in ok(response)["items"]]  # noqa: E731
     # By year, then unit: the department was made before the commune, the commune before cell A.
     assert ids(client.get(EVALUATIONS)) == [on_department["id"], on_commune["id"], on_cell["id"]]
     viewer = login("viewer", world["commune"]["id"])
@@ -648,7 +558,7 @@ def test_create_a_cap(client: TestClient, login: Any) -> None:
     }
     assert (cap["children"], cap["max_excellent"], cap["excellent"]) == (2, 1, 0)
     assert ok(manager.get(CAPS))["items"] == [cap]
-    rows = audit(client, cap["id"], "excellence_cap")
+    rows = audit(client, "excellence_cap", cap["id"])
     assert [(r["action"], r["actor"], r["unit_id"]) for r in rows] == [
         ("create", "bi-thu-xa", world["commune"]["id"])
     ]
@@ -681,7 +591,7 @@ def test_who_caps(client: TestClient, login: Any, role: str, unit: str, status: 
     )
     if status == 201:
         assert response.status_code == 201, response.text
-        assert audit_total(client, "excellence_cap") == 1
+        assert total(client, AUDIT, entity_type="excellence_cap") == 1
     else:
         assert_problem(response, status)
         assert caps_state(client) == ([], 0)
@@ -787,7 +697,7 @@ def test_change_a_cap(client: TestClient, login: Any) -> None:
     changed = ok(response)
     assert response.headers["etag"] == '"2"'
     assert (changed["max_percent"], changed["max_excellent"], changed["excellent"]) == (50, 1, 1)
-    assert [(r["action"], r["actor"]) for r in audit(client, cap["id"], "excellence_cap")] == [
+    assert [(r["action"], r["actor"]) for r in audit(client, "excellence_cap", cap["id"])] == [
         ("create", "admin"),
         ("update", "bi-thu-xa"),
     ]
@@ -854,11 +764,11 @@ def test_the_suggested_grade(
 ) -> None:
     world = make_world(client)
     if target is not None:
-        set_target(client, world["commune"], target)
+        make_target(client, world["commune"], year=YEAR, target=target)
     if admitted:
-        report_admitted(client, world["commune"], admitted)
+        make_outcome(client, world["commune"], f"{YEAR}-01-01", f"{YEAR}-12-31", admitted=admitted)
     for status in statuses:
-        commitment_at(client, world, status)
+        make_commitment(client, world, status)
 
     got = suggestion(client, world["commune"])
     assert got["unit_id"] == world["commune"]["id"]
@@ -889,9 +799,9 @@ def test_the_thresholds_compare_the_exact_achievement_not_the_rounded_one(
     """achievement_percent is shown to one decimal; a unit just under a threshold is still under
     it."""
     world = make_world(client)
-    set_target(client, world["commune"], 10_000)
-    report_admitted(client, world["commune"], admitted)
-    commitment_at(client, world, "completed")
+    make_target(client, world["commune"], year=YEAR, target=10_000)
+    make_outcome(client, world["commune"], f"{YEAR}-01-01", f"{YEAR}-12-31", admitted=admitted)
+    make_commitment(client, world, "completed")
     assert suggestion(client, world["commune"])["grade"] == grade
 
 
@@ -901,12 +811,12 @@ def test_the_suggestion_counts_the_subtree_admissions_and_the_units_own_commitme
     """Admissions reported by a cell count for the commune; commitments of a cell, or of another
     year, do not."""
     world = make_world(client)
-    set_target(client, world["commune"], 4)
-    report_admitted(client, world["cell_a"], 4)
-    report_admitted(client, world["commune"], 9, YEAR - 1)
-    commitment_at(client, world, "completed")
-    commitment_at(client, world, "not_completed", unit="cell_a", superior="commune")
-    commitment_at(client, world, "not_completed", year=YEAR - 1)
+    make_target(client, world["commune"], year=YEAR, target=4)
+    make_outcome(client, world["cell_a"], f"{YEAR}-01-01", f"{YEAR}-12-31", admitted=4)
+    make_outcome(client, world["commune"], f"{YEAR - 1}-01-01", f"{YEAR - 1}-12-31", admitted=9)
+    make_commitment(client, world, "completed")
+    make_commitment(client, world, "not_completed", unit="cell_a", superior="commune")
+    make_commitment(client, world, "not_completed", year=YEAR - 1)
 
     got = suggestion(client, world["commune"])
     assert (got["grade"], got["score"], got["achievement_percent"]) == ("excellent", 100.0, 100.0)
@@ -941,10 +851,10 @@ def test_the_thresholds_are_settings(
     changed: str,
 ) -> None:
     world = make_world(client)
-    set_target(client, world["commune"], 10)
-    report_admitted(client, world["commune"], admitted)
+    make_target(client, world["commune"], year=YEAR, target=10)
+    make_outcome(client, world["commune"], f"{YEAR}-01-01", f"{YEAR}-12-31", admitted=admitted)
     for status in statuses:
-        commitment_at(client, world, status)
+        make_commitment(client, world, status)
     assert suggestion(client, world["commune"])["grade"] == default
     monkeypatch.setattr(settings, setting, value)
     got = suggestion(client, world["commune"])
@@ -964,14 +874,14 @@ def test_the_suggestion_is_read_within_scope(client: TestClient, login: Any) -> 
     assert_problem(client.get(SUGGESTION, params={"unit_id": world["commune"]["id"]}), 422)
     assert_problem(client.get(SUGGESTION, params=params | {"year": 1989}), 422)
     # Reading writes nothing.
-    assert audit_total(client) == 0
+    assert total(client, AUDIT, entity_type="evaluation") == 0
 
 
 def test_a_target_of_zero_is_met(client: TestClient) -> None:
     """Nothing to admit is not the same as no target: the year counts as met."""
     world = make_world(client)
-    set_target(client, world["commune"], 0)
-    commitment_at(client, world, "completed")
+    make_target(client, world["commune"], year=YEAR, target=0)
+    make_commitment(client, world, "completed")
     found = suggestion(client, world["commune"])
     assert found["grade"] == "excellent"
     assert found["score"] == 100.0
