@@ -166,9 +166,12 @@ def commitment_body(
 
 
 def make_commitment(
-    client: TestClient, world: dict[str, Any], status: str = "draft", **fields: Any
+    client: TestClient, world: dict[str, Any], status: str = "draft", /, **fields: Any
 ) -> dict[str, Any]:
-    """A commitment (see commitment_body) walked from a new draft to `status` by the client."""
+    """A commitment (see commitment_body) walked from a new draft to `status` by the client.
+
+    `status` is positional only: a `status=` keyword is a field of the body, for a test that sends
+    one to see it ignored."""
     response = client.post("/api/v1/commitments", json=commitment_body(world, **fields))
     assert response.status_code == 201, response.text
     commitment: dict[str, Any] = response.json()

@@ -14,11 +14,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core import clock
-from tests.factories import assert_problem, make_directive, make_person, make_tree, make_unit
+from tests.factories import (
+    COMMITMENT_FIELDS,
+    COMMITMENT_PATHS,
+    assert_problem,
+    commitment_body,
+    make_commitment,
+    make_directive,
+    make_person,
+    make_tree,
+    make_unit,
+)
+from tests.helpers import AUDIT, actions, audit, ids, total
 
 COMMITMENTS = "/api/v1/commitments"
 WORKFLOW = f"{COMMITMENTS}/workflow"
-AUDIT = "/api/v1/audit-events"
 POSITIONS = "/api/v1/positions"
 AREAS = "/api/v1/areas-of-charge"
 YEAR = 2022
@@ -34,23 +44,6 @@ SPEC: dict[str, tuple[list[str], str, str, list[str]]] = {
     "escalate": (["in_progress"], "escalated", "unit", ["escalated_to"]),
     "cancel": (["draft", "registered"], "cancelled", "unit", []),
 }
-# Actions that lead from a new draft to each status.
-PATHS: dict[str, list[str]] = {
-    "draft": [],
-    "registered": ["register"],
-    "accepted": ["register", "accept"],
-    "in_progress": ["register", "accept", "start"],
-    "completed": ["register", "accept", "start", "complete"],
-    "not_completed": ["register", "accept", "start", "report_not_completed"],
-    "escalated": ["register", "accept", "start", "escalate"],
-    "cancelled": ["cancel"],
-}
-# Whatever any action may require; the others ignore it.
-EVERYTHING = {
-    "note": "Ghi chú",
-    "result_summary": "Kết nạp 15 đảng viên mới",
-    "escalated_to": "Thanh tra huyện Bình Xuyên",
-}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -60,35 +53,6 @@ def make_world(client: TestClient) -> dict[str, Any]:
     world: dict[str, Any] = make_tree(client)
     world["directive"] = make_directive(client, code="05-CT/TW")
     return world
-
-
-def draft_body(
-    world: dict[str, Any], unit: str = "commune", superior: str = "district", **fields: Any
-) -> dict[str, Any]:
-    return {
-        "unit_id": world[unit]["id"],
-        "registered_with_id": world[superior]["id"],
-        "directive_id": world["directive"]["id"],
-        "year": YEAR,
-        "kind": "difficult_task",
-        "category": "party_recruitment",
-        "title": "Tháo gỡ khó khăn trong tạo nguồn phát triển đảng viên",
-        "description": "Giao chỉ tiêu kết nạp đảng viên cho từng chi bộ.",
-        "success_criteria": ["Mỗi chi bộ kết nạp ít nhất 1 đảng viên"],
-        "deadline": f"{YEAR}-12-31",
-    } | fields
-
-
-def create(
-    client: TestClient,
-    world: dict[str, Any],
-    unit: str = "commune",
-    superior: str = "district",
-    **fields: Any,
-) -> dict[str, Any]:
-    response = client.post(COMMITMENTS, json=draft_body(world, unit, superior, **fields))
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
 
 
 def url(commitment: dict[str, Any], suffix: str = "") -> str:
@@ -101,14 +65,10 @@ def act(client: TestClient, commitment: dict[str, Any], action: str, **fields: A
 
 def move(client: TestClient, commitment: dict[str, Any], *actions: str) -> dict[str, Any]:
     for action in actions:
-        response = act(client, commitment, action, **EVERYTHING)
+        response = act(client, commitment, action, **COMMITMENT_FIELDS)
         assert response.status_code == 200, response.text
         commitment = response.json()
     return commitment
-
-
-def at_status(client: TestClient, world: dict[str, Any], status: str, **fields: Any) -> Any:
-    return move(client, create(client, world, **fields), *PATHS[status])
 
 
 def state(client: TestClient, commitment: dict[str, Any]) -> tuple[Any, ...]:
@@ -117,15 +77,13 @@ def state(client: TestClient, commitment: dict[str, Any]) -> tuple[Any, ...]:
     assert got.status_code == 200, got.text
     history = client.get(url(commitment, "/history")).json()
     progress = client.get(url(commitment, "/progress-updates")).json()
-    return got.json(), got.headers["etag"], history, progress, audit(client, commitment["id"])
-
-
-def audit(client: TestClient, entity_id: int, entity_type: str = "commitment") -> list[Any]:
-    """The entity's audit rows, oldest first."""
-    params = {"entity_type": entity_type, "entity_id": entity_id, "limit": 500}
-    response = client.get(AUDIT, params=params)
-    assert response.status_code == 200, response.text
-    return list(reversed(response.json()["items"]))
+    return (
+        got.json(),
+        got.headers["etag"],
+        history,
+        progress,
+        audit(client, "commitment", commitment["id"]),
+    )
 
 
 def term(
@@ -137,21 +95,12 @@ def term(
     return response.json()  # type: ignore[no-any-return]
 
 
-def ids(response: Any) -> list[int]:
-    assert response.status_code == 200, response.text
-    return [c["id"] for c in response.json()["items"]]
-
-
-def total(client: TestClient) -> int:
-    return client.get(COMMITMENTS).json()["total"]  # type: ignore[no-any-return]
-
-
 # --- drafts ---------------------------------------------------------------------------------
 
 
 def test_create_a_draft(client: TestClient) -> None:
     world = make_world(client)
-    body = draft_body(world, title="  Tháo gỡ khó khăn  ")
+    body = commitment_body(world, title="  Tháo gỡ khó khăn  ")
     response = client.post(COMMITMENTS, json=body)
 
     assert response.status_code == 201, response.text
@@ -176,7 +125,7 @@ def test_create_a_draft(client: TestClient) -> None:
     assert got.status_code == 200
     assert got.json() == created
     assert got.headers["etag"] == '"1"'
-    (row,) = audit(client, created["id"])
+    (row,) = audit(client, "commitment", created["id"])
     assert (row["action"], row["entity_type"], row["unit_id"]) == (
         "create",
         "commitment",
@@ -186,7 +135,7 @@ def test_create_a_draft(client: TestClient) -> None:
 
 def test_a_create_sets_no_status_progress_or_result(client: TestClient) -> None:
     world = make_world(client)
-    created = create(
+    created = make_commitment(
         client,
         world,
         status="completed",
@@ -204,7 +153,7 @@ def test_a_create_sets_no_status_progress_or_result(client: TestClient) -> None:
 
 def test_edit_a_draft_with_if_match(client: TestClient) -> None:
     world = make_world(client)
-    created = create(client, world)
+    created = make_commitment(client, world)
     person = make_person(client)
 
     changes = {
@@ -232,13 +181,13 @@ def test_edit_a_draft_with_if_match(client: TestClient) -> None:
     stale = client.patch(url(created), json={"title": "Khác"}, headers={"If-Match": '"1"'})
     assert_problem(stale, 412)
     assert state(client, created) == before
-    assert [r["action"] for r in audit(client, created["id"])] == ["create", "update"]
+    assert actions(client, "commitment", created["id"]) == ["create", "update"]
 
 
 def test_a_patch_moves_no_unit_and_skips_the_workflow(client: TestClient) -> None:
     """Fields outside the draft's editable ones are not taken from a PATCH."""
     world = make_world(client)
-    created = create(client, world)
+    created = make_commitment(client, world)
     before = state(client, created)
     sneaky = {
         "unit_id": world["department"]["id"],
@@ -251,10 +200,10 @@ def test_a_patch_moves_no_unit_and_skips_the_workflow(client: TestClient) -> Non
     assert state(client, created) == before
 
 
-@pytest.mark.parametrize("status", [s for s in PATHS if s != "draft"])
+@pytest.mark.parametrize("status", [s for s in COMMITMENT_PATHS if s != "draft"])
 def test_only_a_draft_is_edited(client: TestClient, status: str) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, status)
+    commitment = make_commitment(client, world, status)
     before = state(client, commitment)
     body = assert_problem(client.patch(url(commitment), json={"title": "Sửa"}), 409)
     assert status in body["detail"]
@@ -263,7 +212,7 @@ def test_only_a_draft_is_edited(client: TestClient, status: str) -> None:
 
 def test_a_returned_commitment_is_a_draft_again_and_editable(client: TestClient) -> None:
     world = make_world(client)
-    commitment = move(client, create(client, world), "register", "return")
+    commitment = move(client, make_commitment(client, world), "register", "return")
     assert commitment["status"] == "draft"
     response = client.patch(url(commitment), json={"title": "Sửa theo ý kiến cấp trên"})
     assert response.status_code == 200, response.text
@@ -286,16 +235,16 @@ def test_a_returned_commitment_is_a_draft_again_and_editable(client: TestClient)
 )
 def test_registered_with_must_be_an_ancestor(client: TestClient, unit: str, superior: str) -> None:
     world = make_world(client)
-    response = client.post(COMMITMENTS, json=draft_body(world, unit, superior))
+    response = client.post(COMMITMENTS, json=commitment_body(world, unit=unit, superior=superior))
     assert_problem(response, 409)
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
     assert client.get(AUDIT, params={"entity_type": "commitment"}).json()["total"] == 0
 
 
 def test_registered_with_may_be_any_ancestor(client: TestClient) -> None:
     world = make_world(client)
     for unit, superior in (("cell_a", "commune"), ("cell_a", "district"), ("cell_a", "province")):
-        created = create(client, world, unit, superior)
+        created = make_commitment(client, world, unit=unit, superior=superior)
         assert created["registered_with_id"] == world[superior]["id"]
 
 
@@ -303,16 +252,18 @@ def test_registered_with_in_another_tree_is_refused(client: TestClient) -> None:
     world = make_world(client)
     other_root = make_unit(client, kind="province_committee")
     assert_problem(
-        client.post(COMMITMENTS, json=draft_body(world) | {"registered_with_id": other_root["id"]}),
+        client.post(
+            COMMITMENTS, json=commitment_body(world) | {"registered_with_id": other_root["id"]}
+        ),
         409,
     )
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 @pytest.mark.parametrize("superior", ["commune", "cell_b", "department"])
 def test_a_patch_to_a_non_ancestor_is_refused(client: TestClient, superior: str) -> None:
     world = make_world(client)
-    created = create(client, world)
+    created = make_commitment(client, world)
     before = state(client, created)
     patched = client.patch(url(created), json={"registered_with_id": world[superior]["id"]})
     assert_problem(patched, 409)
@@ -334,10 +285,10 @@ def test_a_patch_to_a_non_ancestor_is_refused(client: TestClient, superior: str)
 )
 def test_unknown_references_are_422(client: TestClient, field: str) -> None:
     world = make_world(client)
-    response = client.post(COMMITMENTS, json=draft_body(world) | {field: 99999})
+    response = client.post(COMMITMENTS, json=commitment_body(world) | {field: 99999})
     body = assert_problem(response, 422)
     assert [e["loc"] for e in body["errors"]] == [["body", field]]
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 @pytest.mark.parametrize(
@@ -345,7 +296,7 @@ def test_unknown_references_are_422(client: TestClient, field: str) -> None:
 )
 def test_a_patch_to_unknown_references_is_422(client: TestClient, field: str) -> None:
     world = make_world(client)
-    created = create(client, world)
+    created = make_commitment(client, world)
     before = state(client, created)
     response = client.patch(url(created), json={field: 99999})
     body = assert_problem(response, 422)
@@ -383,28 +334,30 @@ INVALID: list[tuple[str, Any]] = [
 @pytest.mark.parametrize(("field", "value"), INVALID, ids=[f"{f}={v!r:.20}" for f, v in INVALID])
 def test_invalid_payloads_are_422(client: TestClient, field: str, value: Any) -> None:
     world = make_world(client)
-    body = assert_problem(client.post(COMMITMENTS, json=draft_body(world) | {field: value}), 422)
+    body = assert_problem(
+        client.post(COMMITMENTS, json=commitment_body(world) | {field: value}), 422
+    )
     assert body["errors"]
     assert all(e["loc"][:2] == ["body", field] for e in body["errors"]), body["errors"]
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 @pytest.mark.parametrize("field", ["unit_id", "directive_id", "year", "kind", "category", "title"])
 def test_required_fields_are_422(client: TestClient, field: str) -> None:
     world = make_world(client)
-    payload = draft_body(world)
+    payload = commitment_body(world)
     del payload[field]
     body = assert_problem(client.post(COMMITMENTS, json=payload), 422)
     assert [e["loc"] for e in body["errors"]] == [["body", field]]
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 def test_a_deadline_before_the_year_is_422(client: TestClient) -> None:
     world = make_world(client)
-    response = client.post(COMMITMENTS, json=draft_body(world, deadline=f"{YEAR - 1}-12-31"))
+    response = client.post(COMMITMENTS, json=commitment_body(world, deadline=f"{YEAR - 1}-12-31"))
     body = assert_problem(response, 422)
     assert [e["loc"] for e in body["errors"]] == [["body", "deadline"]]
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 @pytest.mark.parametrize(
@@ -420,7 +373,7 @@ def test_a_deadline_before_the_year_is_422(client: TestClient) -> None:
 )
 def test_invalid_patches_are_422(client: TestClient, field: str, value: Any) -> None:
     world = make_world(client)
-    created = create(client, world)
+    created = make_commitment(client, world)
     before = state(client, created)
     body = assert_problem(client.patch(url(created), json={field: value}), 422)
     assert all(e["loc"][:2] == ["body", field] for e in body["errors"]), body["errors"]
@@ -431,7 +384,7 @@ def test_invalid_patches_are_422(client: TestClient, field: str, value: Any) -> 
 
 
 def _directing(client: TestClient, world: dict[str, Any], person: dict[str, Any]) -> Any:
-    return client.post(COMMITMENTS, json=draft_body(world, directing_person_id=person["id"]))
+    return client.post(COMMITMENTS, json=commitment_body(world, directing_person_id=person["id"]))
 
 
 @pytest.mark.parametrize(
@@ -483,7 +436,7 @@ def test_a_directing_person_without_charge_is_409(
         term(client, path, person, world[unit], **dates)
     body = assert_problem(_directing(client, world, person), 409)
     assert str(person["id"]) in body["detail"]
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 def test_a_patch_keeps_the_directing_person_in_charge(client: TestClient) -> None:
@@ -497,7 +450,7 @@ def test_a_patch_keeps_the_directing_person_in_charge(client: TestClient) -> Non
         start_on=f"{YEAR}-01-01",
         end_on=f"{YEAR + 1}-01-01",
     )
-    created = create(client, world, directing_person_id=person["id"])
+    created = make_commitment(client, world, directing_person_id=person["id"])
     before = state(client, created)
     # Another year, when the person was no longer in charge.
     assert_problem(client.patch(url(created), json={"year": YEAR + 1}), 409)
@@ -517,7 +470,7 @@ def test_referenced_directives_and_people_are_not_deleted(client: TestClient) ->
     director = make_person(client)
     responsible = make_person(client)
     term(client, AREAS, director, world["commune"])
-    commitment = create(
+    commitment = make_commitment(
         client,
         world,
         directing_person_id=director["id"],
@@ -562,7 +515,7 @@ def test_the_workflow_is_in_the_openapi_description(client: TestClient) -> None:
         assert all(f"`{s}`" in row for s in sources)
 
 
-@pytest.mark.parametrize("status", list(PATHS))
+@pytest.mark.parametrize("status", list(COMMITMENT_PATHS))
 def test_each_action_from_each_status_follows_the_served_workflow(
     client: TestClient, status: str
 ) -> None:
@@ -573,19 +526,19 @@ def test_each_action_from_each_status_follows_the_served_workflow(
     allowed = [a for a, t in served.items() if status in t["from_statuses"]]
     assert allowed == [a for a, spec in SPEC.items() if status in spec[0]]
 
-    stuck = at_status(client, world, status)
+    stuck = make_commitment(client, world, status)
     assert stuck["status"] == status
     before = state(client, stuck)
     for action in SPEC:
         if action in allowed:
-            fresh = at_status(client, world, status)
+            fresh = make_commitment(client, world, status)
             etag = client.get(url(fresh)).headers["etag"]
-            response = act(client, fresh, action, **EVERYTHING)
+            response = act(client, fresh, action, **COMMITMENT_FIELDS)
             assert response.status_code == 200, response.text
             assert response.json()["status"] == served[action]["to_status"]
             assert response.headers["etag"] == f'"{int(etag.strip(chr(34))) + 1}"'
         else:
-            body = assert_problem(act(client, stuck, action, **EVERYTHING), 409)
+            body = assert_problem(act(client, stuck, action, **COMMITMENT_FIELDS), 409)
             assert status in body["detail"]
             for name in allowed:
                 assert name in body["detail"], (action, body["detail"])
@@ -600,10 +553,10 @@ def test_each_action_from_each_status_follows_the_served_workflow(
 )
 def test_a_required_field_is_422(client: TestClient, status: str, action: str) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, status)
+    commitment = make_commitment(client, world, status)
     before = state(client, commitment)
     (field,) = SPEC[action][3]
-    others = {k: v for k, v in EVERYTHING.items() if k != field}
+    others = {k: v for k, v in COMMITMENT_FIELDS.items() if k != field}
     for missing in ({}, {field: None}, {field: "   "}):
         body = assert_problem(act(client, commitment, action, **others, **missing), 422)
         assert all(e["loc"][:2] == ["body", field] for e in body["errors"]), body
@@ -612,7 +565,7 @@ def test_a_required_field_is_422(client: TestClient, status: str, action: str) -
 
 def test_unknown_actions_are_422(client: TestClient) -> None:
     world = make_world(client)
-    commitment = create(client, world)
+    commitment = make_commitment(client, world)
     before = state(client, commitment)
     for action in ("approve", "REGISTER", "", None):
         body = assert_problem(act(client, commitment, action), 422)
@@ -622,7 +575,7 @@ def test_unknown_actions_are_422(client: TestClient) -> None:
 
 def test_a_stale_etag_moves_nothing(client: TestClient) -> None:
     world = make_world(client)
-    commitment = move(client, create(client, world), "register")
+    commitment = move(client, make_commitment(client, world), "register")
     before = state(client, commitment)
     stale = client.post(
         url(commitment, "/transitions"), json={"action": "accept"}, headers={"If-Match": '"1"'}
@@ -639,7 +592,7 @@ def test_a_stale_etag_moves_nothing(client: TestClient) -> None:
 
 def test_a_retried_transition_is_taken_once(client: TestClient) -> None:
     world = make_world(client)
-    commitment = create(client, world)
+    commitment = make_commitment(client, world)
     key = {"Idempotency-Key": "dang-ky-1"}
     body = {"action": "register", "note": "Đăng ký"}
     first = client.post(url(commitment, "/transitions"), json=body, headers=key)
@@ -650,7 +603,7 @@ def test_a_retried_transition_is_taken_once(client: TestClient) -> None:
     assert again.json() == first.json()
     assert again.headers["etag"] == first.headers["etag"] == '"2"'
     assert len(client.get(url(commitment, "/history")).json()) == 1
-    assert [r["action"] for r in audit(client, commitment["id"])] == ["create", "register"]
+    assert actions(client, "commitment", commitment["id"]) == ["create", "register"]
     # Without the key, a second register is an illegal transition.
     assert_problem(client.post(url(commitment, "/transitions"), json=body), 409)
 
@@ -660,7 +613,7 @@ def test_the_full_lifecycle_with_history_and_audit(client: TestClient, login: An
     unit_manager = login("manager", world["commune"]["id"], "bt-huong-son")
     superior = login("manager", world["district"]["id"], "hu-binh-xuyen")
 
-    created = unit_manager.post(COMMITMENTS, json=draft_body(world))
+    created = unit_manager.post(COMMITMENTS, json=commitment_body(world))
     assert created.status_code == 201, created.text
     commitment = created.json()
     cid = commitment["id"]
@@ -717,7 +670,7 @@ def test_the_full_lifecycle_with_history_and_audit(client: TestClient, login: An
     times = [e["at"] for e in history.json()]
     assert times == sorted(times)
 
-    rows = audit(client, cid)
+    rows = audit(client, "commitment", cid)
     assert [(r["action"], r["actor"]) for r in rows] == [
         ("create", "bt-huong-son"),
         ("register", "bt-huong-son"),
@@ -735,19 +688,19 @@ def test_the_full_lifecycle_with_history_and_audit(client: TestClient, login: An
     assert rows[-1]["after"]["result_summary"] == "Kết nạp 15 đảng viên mới"
     updates = client.get(url(commitment, "/progress-updates")).json()
     for update in updates:
-        (row,) = audit(client, update["id"], "progress_update")
+        (row,) = audit(client, "progress_update", update["id"])
         assert (row["action"], row["actor"]) == ("create", "bt-huong-son")
 
     # A unit's manager reads its own commitment's history; nothing more can happen to it.
     assert unit_manager.get(url(commitment, "/history")).json() == history.json()
     for action in SPEC:
-        body = assert_problem(act(client, commitment, action, **EVERYTHING), 409)
+        body = assert_problem(act(client, commitment, action, **COMMITMENT_FIELDS), 409)
         assert "none" in body["detail"]
 
 
 def test_the_not_completed_path(client: TestClient) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     response = act(client, commitment, "report_not_completed", result_summary="Chỉ kết nạp được 3")
     assert response.status_code == 200, response.text
     finished = response.json()
@@ -761,12 +714,12 @@ def test_the_not_completed_path(client: TestClient) -> None:
         "start",
         "report_not_completed",
     ]
-    assert audit(client, commitment["id"])[-1]["action"] == "report_not_completed"
+    assert audit(client, "commitment", commitment["id"])[-1]["action"] == "report_not_completed"
 
 
 def test_the_escalate_path(client: TestClient) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     response = act(
         client, commitment, "escalate", escalated_to="Ủy ban nhân dân huyện", note="Vượt thẩm quyền"
     )
@@ -782,13 +735,13 @@ def test_the_escalate_path(client: TestClient) -> None:
         "escalated",
         "Vượt thẩm quyền",
     )
-    assert audit(client, commitment["id"])[-1]["action"] == "escalate"
+    assert audit(client, "commitment", commitment["id"])[-1]["action"] == "escalate"
 
 
 @pytest.mark.parametrize("status", ["draft", "registered"])
 def test_cancel(client: TestClient, login: Any, status: str) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, status)
+    commitment = make_commitment(client, world, status)
     unit_manager = login("manager", world["commune"]["id"])
     response = act(unit_manager, commitment, "cancel", note="Không còn phù hợp")
     assert response.status_code == 200, response.text
@@ -800,7 +753,7 @@ def test_cancel(client: TestClient, login: Any, status: str) -> None:
         status,
         "Không còn phù hợp",
     )
-    assert audit(client, commitment["id"])[-1]["action"] == "cancel"
+    assert audit(client, "commitment", commitment["id"])[-1]["action"] == "cancel"
 
 
 # --- who may take each action ---------------------------------------------------------------
@@ -811,11 +764,11 @@ def test_a_unit_does_not_accept_or_return_its_own_registration(
     client: TestClient, login: Any, action: str
 ) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "registered")
+    commitment = make_commitment(client, world, "registered")
     before = state(client, commitment)
     for role in ("manager", "reporter", "viewer"):
         caller = login(role, world["commune"]["id"])
-        assert_problem(act(caller, commitment, action, **EVERYTHING), 403)
+        assert_problem(act(caller, commitment, action, **COMMITMENT_FIELDS), 403)
     # Nor does the superior's reporter.
     assert_problem(
         act(login("reporter", world["district"]["id"]), commitment, action, note="x"), 403
@@ -823,19 +776,21 @@ def test_a_unit_does_not_accept_or_return_its_own_registration(
     assert state(client, commitment) == before
 
     superior = login("manager", world["district"]["id"])
-    response = act(superior, commitment, action, **EVERYTHING)
+    response = act(superior, commitment, action, **COMMITMENT_FIELDS)
     assert response.status_code == 200, response.text
     # A manager above the superior may as well.
-    other = at_status(client, world, "registered")
+    other = make_commitment(client, world, "registered")
     province = login("manager", world["province"]["id"])
-    assert act(province, other, action, **EVERYTHING).status_code == 200
+    assert act(province, other, action, **COMMITMENT_FIELDS).status_code == 200
 
 
 def test_a_cell_registered_with_the_district_is_accepted_there_not_by_the_commune(
     client: TestClient, login: Any
 ) -> None:
     world = make_world(client)
-    commitment = move(client, create(client, world, "cell_a", "district"), "register")
+    commitment = move(
+        client, make_commitment(client, world, unit="cell_a", superior="district"), "register"
+    )
     before = state(client, commitment)
     commune_manager = login("manager", world["commune"]["id"])
     assert_problem(act(commune_manager, commitment, "accept"), 403)
@@ -850,17 +805,17 @@ def test_a_viewer_or_reporter_creates_edits_and_moves_nothing(
 ) -> None:
     world = make_world(client)
     caller = login(role, world["commune"]["id"])
-    assert_problem(caller.post(COMMITMENTS, json=draft_body(world)), 403)
-    assert total(client) == 0
+    assert_problem(caller.post(COMMITMENTS, json=commitment_body(world)), 403)
+    assert total(client, COMMITMENTS) == 0
 
-    draft = create(client, world)
+    draft = make_commitment(client, world)
     before = state(client, draft)
     assert_problem(caller.patch(url(draft), json={"title": "x"}), 403)
     for action in ("register", "cancel"):
         assert_problem(act(caller, draft, action), 403)
     assert state(client, draft) == before
 
-    running = at_status(client, world, "accepted")
+    running = make_commitment(client, world, "accepted")
     before = state(client, running)
     assert_problem(act(caller, running, "start"), 403)
     assert state(client, running) == before
@@ -874,20 +829,20 @@ def test_the_unit_side_actions_are_the_units(client: TestClient, login: Any) -> 
     world = make_world(client)
     unit_manager = login("manager", world["commune"]["id"])
     superior = login("manager", world["district"]["id"])
-    commitment = create(unit_manager, world)
+    commitment = make_commitment(unit_manager, world)
     for caller, action in (
         (unit_manager, "register"),
         (superior, "accept"),
         (unit_manager, "start"),
         (unit_manager, "escalate"),
     ):
-        response = act(caller, commitment, action, **EVERYTHING)
+        response = act(caller, commitment, action, **COMMITMENT_FIELDS)
         assert response.status_code == 200, (action, response.text)
 
 
 def test_out_of_scope_is_404(client: TestClient, login: Any) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "accepted")
+    commitment = make_commitment(client, world, "accepted")
     before = state(client, commitment)
     for role, unit in (
         ("manager", "department"),
@@ -925,20 +880,25 @@ def test_refusing_a_superior_reveals_nothing_outside_the_scope(
     world = make_world(client)
     manager = login("manager", world["commune"]["id"])
     department = world["department"]
-    existing = manager.post(COMMITMENTS, json=draft_body(world, superior="department"))
-    missing = manager.post(COMMITMENTS, json=draft_body(world) | {"registered_with_id": 99999})
+    existing = manager.post(COMMITMENTS, json=commitment_body(world, superior="department"))
+    missing = manager.post(COMMITMENTS, json=commitment_body(world) | {"registered_with_id": 99999})
     assert existing.status_code == missing.status_code, (existing.text, missing.text)
     assert department["code"] not in existing.text
-    assert total(client) == 0
+    assert total(client, COMMITMENTS) == 0
 
 
 def test_a_manager_creates_only_in_its_subtree(client: TestClient, login: Any) -> None:
     world = make_world(client)
     manager = login("manager", world["commune"]["id"])
     for unit, superior in (("department", "district"), ("district", "province")):
-        assert_problem(manager.post(COMMITMENTS, json=draft_body(world, unit, superior)), 403)
-    assert total(client) == 0
-    created = manager.post(COMMITMENTS, json=draft_body(world, "cell_b", "commune"))
+        assert_problem(
+            manager.post(COMMITMENTS, json=commitment_body(world, unit=unit, superior=superior)),
+            403,
+        )
+    assert total(client, COMMITMENTS) == 0
+    created = manager.post(
+        COMMITMENTS, json=commitment_body(world, unit="cell_b", superior="commune")
+    )
     assert created.status_code == 201, created.text
 
 
@@ -961,7 +921,7 @@ def progress_of(client: TestClient, commitment: dict[str, Any]) -> int:
 @pytest.mark.parametrize("status", ["accepted", "in_progress"])
 def test_progress_on_accepted_or_running_commitments(client: TestClient, status: str) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, status)
+    commitment = make_commitment(client, world, status)
     links = ["https://huongson.binhxuyen.vinhphuc.gov.vn/tin-tuc/ket-nap-dang-vien"]
     response = report(client, commitment, "2022-06-30", 40, evidence_links=links)
     assert response.status_code == 201, response.text
@@ -974,7 +934,7 @@ def test_progress_on_accepted_or_running_commitments(client: TestClient, status:
     assert progress_of(client, commitment) == 40
     assert client.get(url(commitment)).json()["status"] == status
     assert client.get(url(commitment, "/progress-updates")).json() == [added]
-    (row,) = audit(client, added["id"], "progress_update")
+    (row,) = audit(client, "progress_update", added["id"])
     assert row["action"] == "create"
     assert row["unit_id"] == world["commune"]["id"]
 
@@ -984,7 +944,7 @@ def test_progress_on_accepted_or_running_commitments(client: TestClient, status:
 )
 def test_no_progress_elsewhere(client: TestClient, status: str) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, status)
+    commitment = make_commitment(client, world, status)
     before = state(client, commitment)
     body = assert_problem(report(client, commitment, "2022-06-30", 40), 409)
     assert status in body["detail"]
@@ -993,7 +953,7 @@ def test_no_progress_elsewhere(client: TestClient, status: str) -> None:
 
 def test_the_latest_report_by_date_sets_the_progress(client: TestClient) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     assert report(client, commitment, "2022-06-30", 60).status_code == 201
     assert progress_of(client, commitment) == 60
     # An older report arriving later does not set it back.
@@ -1020,7 +980,7 @@ def test_the_latest_report_by_date_sets_the_progress(client: TestClient) -> None
 
 def test_a_note_without_a_percent_leaves_the_progress(client: TestClient) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     assert report(client, commitment, "2022-06-30", 45).status_code == 201
     response = report(client, commitment, "2022-12-31", None, note="Đã kết nạp 15 đảng viên")
     assert response.status_code == 201, response.text
@@ -1030,7 +990,7 @@ def test_a_note_without_a_percent_leaves_the_progress(client: TestClient) -> Non
 
 def test_today_is_fine_tomorrow_is_422(client: TestClient) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     today = clock.today()
     before = state(client, commitment)
     tomorrow = report(client, commitment, (today + timedelta(days=1)).isoformat(), 50)
@@ -1058,7 +1018,7 @@ BAD_REPORTS: list[tuple[str, dict[str, Any]]] = [
 @pytest.mark.parametrize(("field", "change"), BAD_REPORTS, ids=[f for f, _ in BAD_REPORTS])
 def test_invalid_reports_are_422(client: TestClient, field: str, change: dict[str, Any]) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     before = state(client, commitment)
     body = {"reported_on": "2022-06-30", "progress_percent": 50, "note": "Ghi chú"} | change
     problem = assert_problem(client.post(url(commitment, "/progress-updates"), json=body), 422)
@@ -1068,7 +1028,7 @@ def test_invalid_reports_are_422(client: TestClient, field: str, change: dict[st
 
 def test_who_reports_progress(client: TestClient, login: Any) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     reporter = login("reporter", world["commune"]["id"], "thu-ky-xa")
     response = report(reporter, commitment, "2022-06-30", 20)
     assert response.status_code == 201, response.text
@@ -1088,7 +1048,7 @@ def test_who_reports_progress(client: TestClient, login: Any) -> None:
 
 def test_a_stale_etag_reports_nothing(client: TestClient) -> None:
     world = make_world(client)
-    commitment = at_status(client, world, "in_progress")
+    commitment = make_commitment(client, world, "in_progress")
     before = state(client, commitment)
     stale = client.post(
         url(commitment, "/progress-updates"),
@@ -1117,7 +1077,7 @@ def make_listed(client: TestClient) -> dict[str, Any]:
     world["director"], world["responsible"] = director, responsible
     world["other_directive"] = other_directive
 
-    world["dept"] = at_status(
+    world["dept"] = make_commitment(
         client,
         world,
         "completed",
@@ -1129,7 +1089,7 @@ def make_listed(client: TestClient) -> dict[str, Any]:
         description="Rà soát hồ sơ đất đai",
         deadline="2022-06-30",
     )
-    world["cell"] = at_status(
+    world["cell"] = make_commitment(
         client,
         world,
         "in_progress",
@@ -1143,7 +1103,7 @@ def make_listed(client: TestClient) -> dict[str, Any]:
         description="Rác thải ở thôn Đồng Tâm gây ô nhiễm",
         deadline="2099-12-31",
     )
-    world["mine"] = create(
+    world["mine"] = make_commitment(
         client,
         world,
         directing_person_id=director["id"],
@@ -1269,8 +1229,8 @@ def test_invalid_list_parameters_are_422(client: TestClient, param: str, value: 
 
 def test_a_commitment_without_a_deadline_is_never_overdue(client: TestClient) -> None:
     world = make_world(client)
-    open_ended = create(client, world, deadline=None)
-    passed = create(client, world, deadline="2022-12-31")
+    open_ended = make_commitment(client, world, deadline=None)
+    passed = make_commitment(client, world, deadline="2022-12-31")
     assert ids(client.get(COMMITMENTS, params={"overdue": True})) == [passed["id"]]
     assert ids(client.get(COMMITMENTS, params={"overdue": False})) == [open_ended["id"]]
 
@@ -1279,9 +1239,9 @@ def test_undated_commitments_sort_last_on_every_database(client: TestClient) -> 
     """The answer does not depend on the database: PostgreSQL puts NULLs last when ascending,
     SQLite first; the API must pick one (undated last: the most urgent come first)."""
     world = make_world(client)
-    undated = create(client, world, deadline=None)
-    late = create(client, world, deadline="2023-06-30")
-    early = create(client, world, deadline="2022-06-30")
+    undated = make_commitment(client, world, deadline=None)
+    late = make_commitment(client, world, deadline="2023-06-30")
+    early = make_commitment(client, world, deadline="2022-06-30")
     ascending = ids(client.get(COMMITMENTS, params={"sort": "deadline"}))
     assert ascending == [early["id"], late["id"], undated["id"]]
     descending = ids(client.get(COMMITMENTS, params={"sort": "deadline", "descending": True}))
