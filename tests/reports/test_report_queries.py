@@ -16,7 +16,6 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app.access.scope import SYSTEM, Scope
-from app.core import clock
 from app.core.db import engine
 from app.core.text import search_key
 from app.models import (
@@ -39,6 +38,7 @@ from app.models import (
 from app.recruitment import calendar, flows
 from app.units.schemas import UnitCreate
 from app.units.service import create_unit
+from tests.helpers import Clock
 
 TODAY = date(2024, 10, 15)
 SIZES = (5, 40)
@@ -46,8 +46,8 @@ AUTH_TABLES = ("app_user", "user_grant", "api_key")
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
+def frozen_today(clock: Clock) -> None:
+    clock.day = TODAY
 
 
 def _candidate(unit_id: int, n: int) -> Candidate:

@@ -25,7 +25,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.access.scope import SYSTEM, Scope
-from app.core import clock
 from app.core.config import settings
 from app.core.db import engine
 from app.models import (
@@ -50,6 +49,7 @@ from app.seed import load_seed
 from app.units.schemas import UnitCreate
 from app.units.service import close_unit, create_unit
 from tests.factories import assert_problem, make_tree
+from tests.helpers import Clock
 
 REPORTS = "/api/v1/reports"
 RECRUITMENT = f"{REPORTS}/recruitment"
@@ -68,9 +68,8 @@ GRADE_LABELS = {g.value: g.label for g in Grade}
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch: pytest.MonkeyPatch) -> date:
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-    return TODAY
+def frozen_today(clock: Clock) -> None:
+    clock.day = TODAY
 
 
 # --- the generated world ----------------------------------------------------------------------
