@@ -5,12 +5,9 @@ from fastapi.testclient import TestClient
 
 from app.core import clock
 from tests.factories import assert_problem, make_tree, make_unit
+from tests.helpers import ids
 
 UNITS = "/api/v1/units"
-
-
-def ids(response) -> list[int]:  # type: ignore[no-untyped-def]
-    return [item["id"] for item in response.json()["items"]]
 
 
 def test_create_and_get_a_unit_with_its_vietnamese_kind_label(client: TestClient) -> None:
