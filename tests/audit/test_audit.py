@@ -16,8 +16,8 @@ from tests.factories import (
     make_tree,
     make_unit,
 )
+from tests.helpers import AUDIT, total
 
-AUDIT = "/api/v1/audit-events"
 UNITS = "/api/v1/units"
 
 
@@ -39,11 +39,6 @@ def trail(client: TestClient, entity_type: str, entity_id: int) -> list[tuple[st
 
 def rid(value: str) -> dict[str, str]:
     return {"X-Request-ID": value}
-
-
-def total(client: TestClient) -> int:
-    count: int = client.get(AUDIT).json()["total"]
-    return count
 
 
 def admin_id(client: TestClient) -> int:
@@ -226,7 +221,7 @@ def test_failed_writes_leave_no_event(client: TestClient, login: Any) -> None:
     tree = make_tree(client)
     commune, cell_a = tree["commune"]["id"], tree["cell_a"]["id"]
     directive = make_directive(client)
-    before = total(client)
+    before = total(client, AUDIT)
     viewer = login("viewer", commune)
     manager = login("manager", commune)
 
@@ -257,7 +252,7 @@ def test_failed_writes_leave_no_event(client: TestClient, login: Any) -> None:
     ]
     for status, response in failures:
         assert_problem(response, status)
-    assert total(client) == before
+    assert total(client, AUDIT) == before
 
 
 def test_account_failures_leave_no_event(client: TestClient, anon: TestClient) -> None:
@@ -268,7 +263,7 @@ def test_account_failures_leave_no_event(client: TestClient, anon: TestClient) -
         "/api/v1/api-keys", json={"name": "k", "role": "viewer", "unit_id": unit["id"]}
     ).json()
     client.post(f"/api/v1/api-keys/{key['id']}/revoke")
-    before = total(client)
+    before = total(client, AUDIT)
     user = {"username": "admin", "full_name": "x", "password": PASSWORD}
     change = {"current_password": "wrong!", "new_password": "new passphrase"}
     failures = [
@@ -281,7 +276,7 @@ def test_account_failures_leave_no_event(client: TestClient, anon: TestClient) -
     ]
     for status, response in failures:
         assert_problem(response, status)
-    assert total(client) == before
+    assert total(client, AUDIT) == before
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -407,4 +402,4 @@ def test_an_admin_key_sees_everything(client: TestClient, anon: TestClient) -> N
     make_tree(client)
     key = client.post("/api/v1/api-keys", json={"name": "audit", "role": "admin"}).json()
     seen = anon.get(AUDIT, headers={"X-API-Key": key["key"]}, params={"limit": 500}).json()
-    assert seen["total"] == total(client)
+    assert seen["total"] == total(client, AUDIT)
