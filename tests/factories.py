@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.core.db import engine
 from app.core.security import create_access_token, hash_password
 from app.models import Grant, Role, User
+from tests.helpers import ok
 
 _seq = count(1)
 # Hashing with argon2 takes a tenth of a second: do it once for every user the tests make.
@@ -29,6 +30,12 @@ def make_principal(username: str, role: Role, unit_id: int | None) -> dict[str, 
     return {"Authorization": f"Bearer {token}"}
 
 
+def _create(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What the POST of the body created (its status checked)."""
+    created: dict[str, Any] = ok(client.post(path, json=body), 201)
+    return created
+
+
 def make_unit(client: TestClient, **fields: Any) -> dict[str, Any]:
     n = next(_seq)
     body = {
@@ -36,9 +43,7 @@ def make_unit(client: TestClient, **fields: Any) -> dict[str, Any]:
         "name": f"Chi bộ thử nghiệm {n}",
         "kind": "commune_committee",
     } | fields
-    response = client.post("/api/v1/units", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return _create(client, "/api/v1/units", body)
 
 
 def make_tree(client: TestClient) -> dict[str, dict[str, Any]]:
@@ -73,16 +78,12 @@ def make_directive(client: TestClient, **fields: Any) -> dict[str, Any]:
         "issuer": "Bộ Chính trị",
         "issued_on": "2016-05-15",
     } | fields
-    response = client.post("/api/v1/directives", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return _create(client, "/api/v1/directives", body)
 
 
 def make_person(client: TestClient, **fields: Any) -> dict[str, Any]:
     body = {"full_name": f"Nguyễn Văn Thử {next(_seq)}"} | fields
-    response = client.post("/api/v1/people", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return _create(client, "/api/v1/people", body)
 
 
 def make_target(
@@ -90,9 +91,19 @@ def make_target(
 ) -> dict[str, Any]:
     """The unit's admission target for a year (year and target by name: both are numbers)."""
     body = {"unit_id": unit["id"], "year": year, "target": target} | fields
-    response = client.post("/api/v1/recruitment/targets", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return _create(client, "/api/v1/recruitment/targets", body)
+
+
+def make_candidate(
+    client: TestClient, unit: dict[str, Any], since: str, **fields: Any
+) -> dict[str, Any]:
+    """A new candidate of the unit, followed as a source since that day."""
+    body = {
+        "unit_id": unit["id"],
+        "full_name": f"Nguyễn Thị Nguồn {next(_seq)}",
+        "source_since": since,
+    } | fields
+    return _create(client, "/api/v1/recruitment/candidates", body)
 
 
 def outcome_body(
@@ -117,9 +128,7 @@ def make_outcome(
 ) -> dict[str, Any]:
     """Admissions the unit reports as a count for a period."""
     body = outcome_body(unit, start, end, admitted=admitted, **fields)
-    response = client.post("/api/v1/recruitment/outcomes", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return _create(client, "/api/v1/recruitment/outcomes", body)
 
 
 # Actions that lead a new draft commitment to each status (the workflow of issue 4), and whatever
@@ -172,16 +181,10 @@ def make_commitment(
 
     `status` is positional only: a `status=` keyword is a field of the body, for a test that sends
     one to see it ignored."""
-    response = client.post("/api/v1/commitments", json=commitment_body(world, **fields))
-    assert response.status_code == 201, response.text
-    commitment: dict[str, Any] = response.json()
+    commitment = _create(client, "/api/v1/commitments", commitment_body(world, **fields))
     for action in COMMITMENT_PATHS[status]:
-        response = client.post(
-            f"/api/v1/commitments/{commitment['id']}/transitions",
-            json={"action": action} | COMMITMENT_FIELDS,
-        )
-        assert response.status_code == 200, response.text
-        commitment = response.json()
+        path = f"/api/v1/commitments/{commitment['id']}/transitions"
+        commitment = ok(client.post(path, json={"action": action} | COMMITMENT_FIELDS))
     assert commitment["status"] == status
     return commitment
 

@@ -17,7 +17,7 @@ from app.cli import cli
 from app.models import Candidate, CandidateFlow, CandidateStage
 from app.recruitment import flows
 from app.recruitment.workflow import STEP_DATES
-from tests.factories import make_tree, make_unit
+from tests.factories import make_candidate, make_tree, make_unit
 from tests.helpers import Clock
 
 CANDIDATES = "/api/v1/recruitment/candidates"
@@ -95,20 +95,14 @@ def test_the_kept_flows_always_equal_a_recomputation(client: TestClient, engine:
     rng = random.Random(2026)
     tree = make_tree(client)
     other_commune = make_unit(client, name="Đảng bộ xã Thiện Kế", parent_id=tree["district"]["id"])
-    cells = [tree["cell_a"]["id"], tree["cell_b"]["id"], tree["department"]["id"]]
+    cells = [tree["cell_a"], tree["cell_b"], tree["department"]]
     candidates: list[dict[str, Any]] = []
     for n in range(14):
         since = date(2021, 1, 4) + timedelta(days=rng.randrange(0, 4 * 365))
-        response = client.post(
-            CANDIDATES,
-            json={
-                "unit_id": rng.choice(cells),
-                "full_name": f"Quần chúng {n}",
-                "source_since": since.isoformat(),
-            },
+        unit = rng.choice(cells)
+        candidates.append(
+            make_candidate(client, unit, since.isoformat(), full_name=f"Quần chúng {n}")
         )
-        assert response.status_code == 201, response.text
-        candidates.append(response.json())
     assert kept(engine) == recomputed(engine)
 
     outcomes: dict[int, int] = {}
@@ -155,15 +149,7 @@ def test_recount_flows_restores_them_after_candidates_written_outside_the_api(
     client: TestClient, engine: Engine
 ) -> None:
     tree = make_tree(client)
-    made = client.post(
-        CANDIDATES,
-        json={
-            "unit_id": tree["cell_a"]["id"],
-            "full_name": "Lê Văn An",
-            "source_since": "2024-03-04",
-        },
-    )
-    assert made.status_code == 201, made.text
+    make_candidate(client, tree["cell_a"], "2024-03-04", full_name="Lê Văn An")
     wanted = kept(engine)
     assert wanted == recomputed(engine) != set()
     with Session(engine) as session:  # a bulk import that bypassed the API

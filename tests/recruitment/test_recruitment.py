@@ -9,7 +9,6 @@ changed" is checked on the record (its body and ETag), its history and its audit
 """
 
 from datetime import date, timedelta
-from itertools import count
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import (
     assert_problem,
+    make_candidate,
     make_outcome,
     make_person,
     make_target,
@@ -84,8 +84,6 @@ PATHS: dict[str, tuple[tuple[str, str], ...]] = {
     "dropped": (("drop", "2024-02-01"),),
 }
 
-_names = count(1)
-
 
 @pytest.fixture(autouse=True)
 def frozen_today(clock: Clock) -> None:
@@ -137,17 +135,6 @@ def by_unit(items: list[dict[str, Any]]) -> dict[int, int]:
 # candidates
 
 
-def new_candidate(
-    caller: TestClient, unit: dict[str, Any], since: str = SINCE, **fields: Any
-) -> dict[str, Any]:
-    body = {
-        "unit_id": unit["id"],
-        "full_name": f"Nguyễn Thị Nguồn {next(_names)}",
-        "source_since": since,
-    } | fields
-    return ok(caller.post(CANDIDATES, json=body), 201)  # type: ignore[no-any-return]
-
-
 def curl(candidate: dict[str, Any], suffix: str = "") -> str:
     return f"{CANDIDATES}/{candidate['id']}{suffix}"
 
@@ -168,7 +155,7 @@ def follow(
     caller: TestClient, unit: dict[str, Any], since: str, *steps: tuple[str, str], **fields: Any
 ) -> dict[str, Any]:
     """A new candidate of the unit, moved through the steps."""
-    candidate = new_candidate(caller, unit, since, **fields)
+    candidate = make_candidate(caller, unit, since, **fields)
     for action, on in steps:
         candidate = step(caller, candidate, action, on)
     return candidate
@@ -748,7 +735,7 @@ def test_a_source_since_in_the_future_is_422(client: TestClient) -> None:
 def test_the_whole_pipeline(client: TestClient, login: Any) -> None:
     world = make_tree(client)
     reporter = login("reporter", world["cell_a"]["id"], "thu-ky")
-    candidate = new_candidate(reporter, world["cell_a"])
+    candidate = make_candidate(reporter, world["cell_a"], SINCE)
     stage = "source"
     for n, (action, on) in enumerate(PIPELINE, start=2):
         response = act(reporter, candidate, action, on, **REQUIRED, note=f"Bước {action}")
@@ -874,7 +861,7 @@ def test_dates_do_not_go_backwards(client: TestClient, where: str, action: str, 
 
 def test_a_step_on_the_day_of_the_last_one_is_fine(client: TestClient) -> None:
     world = make_tree(client)
-    candidate = new_candidate(client, world["cell_a"], "2024-03-01")
+    candidate = make_candidate(client, world["cell_a"], "2024-03-01")
     for action, _ in PIPELINE[:3]:
         candidate = step(client, candidate, action, "2024-03-01")
     assert candidate["stage"] == "verified"
@@ -979,7 +966,7 @@ def test_details_change_but_the_stage_does_not(client: TestClient) -> None:
 
 def test_candidate_filters(client: TestClient) -> None:
     world = make_tree(client)
-    hoa = new_candidate(client, world["cell_a"], full_name="Lê Thị Hoa")
+    hoa = make_candidate(client, world["cell_a"], SINCE, full_name="Lê Thị Hoa")
     hung = follow(client, world["cell_b"], SINCE, *PATHS["applied"], full_name="Trần Văn Hùng")
     huong = follow(client, world["commune"], SINCE, *PATHS["applied"], full_name="Đỗ Thu Hương")
 
@@ -1141,7 +1128,7 @@ def test_the_alert_filter_holds_each_alert(client: TestClient, clock: Clock) -> 
         ),
     }
     quiet = [
-        new_candidate(client, cell),
+        make_candidate(client, cell, SINCE),
         follow(client, cell, "2023-01-10", *before_admission),
         follow(client, cell, "2023-01-10", ("drop", "2024-01-01"), full_name="Dừng"),
     ]
@@ -1205,7 +1192,7 @@ def test_reporters_follow_the_candidates_of_their_cell(client: TestClient, login
     theirs = at(client, world["cell_b"], "source")
     reporter = login("reporter", world["cell_a"]["id"])
 
-    mine = new_candidate(reporter, world["cell_a"])
+    mine = make_candidate(reporter, world["cell_a"], SINCE)
     assert step(reporter, mine, "complete_course", "2024-03-01")["stage"] == "awareness_course"
     assert (
         ok(reporter.patch(curl(mine), json={"occupation": "Nông dân"}))["occupation"] == "Nông dân"
@@ -1779,7 +1766,7 @@ def test_the_member_in_charge_must_follow_the_unit(client: TestClient) -> None:
         ),
         201,
     )  # fmt: skip
-    candidate = new_candidate(client, world["cell_a"], in_charge_person_id=member["id"])
+    candidate = make_candidate(client, world["cell_a"], SINCE, in_charge_person_id=member["id"])
     assert candidate["in_charge_person_id"] == member["id"]
     refused = client.post(
         CANDIDATES,
