@@ -205,6 +205,7 @@ def test_every_json_write_is_covered() -> None:
         "/api/v1/auth/password",
     ):
         assert resource in paths
+    assert "/api/v1/auth/token" not in paths  # a form (OAuth2), not JSON
     assert len(WRITES) >= 34
     assert len(list(_cases())) >= 100
 
