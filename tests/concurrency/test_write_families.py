@@ -99,6 +99,10 @@ def assert_audited(
             assert request_id not in trail, response.text
 
 
+def ok_id(response: httpx.Response) -> int | None:
+    return response.json()["id"] if response.is_success else None
+
+
 def make_line(http: httpx.Client, cells: int = WRITERS) -> dict[str, int]:
     """A district, a commune below it and `cells` party cells below the commune."""
     ids: dict[str, int] = {}
@@ -154,12 +158,7 @@ def test_candidates_created_and_moved_through_every_step_at_once(http: httpx.Cli
         for i in range(WRITERS)
     ]
     created = burst(http, calls, "create")
-    assert_audited(
-        http,
-        "candidate",
-        created,
-        [(r.json()["id"] if r.is_success else None, "create") for r in created],
-    )
+    answered, written = created, [(ok_id(r), "create") for r in created]
     candidates = [r.json()["id"] for r in acknowledged(created)]
     listed = http.get(CANDIDATES, params={"unit_id": unit, "limit": 500}).json()
     assert sorted(c["id"] for c in listed["items"]) == sorted(candidates)
@@ -181,15 +180,14 @@ def test_candidates_created_and_moved_through_every_step_at_once(http: httpx.Cli
                     {"action": "drop", "on": "2024-08-01", "reason": "Chuyển đi nơi khác"},
                 )
             )
-        written: list[Any] = [
-            (int(path.split("/")[-2]), (body or {})["action"]) for _, path, body in steps
-        ]
+        written += [(int(path.split("/")[-2]), (body or {})["action"]) for _, path, body in steps]
         steps += calls[:NEWCOMERS]  # creates at the same time, into the same unit
         responses = burst(http, steps, action)
-        newcomers = [r.json()["id"] for r in responses[len(written) :]]
-        assert_audited(http, "candidate", responses, written + [(c, "create") for c in newcomers])
-        fresh += newcomers
-        # Every candidate took the step exactly once, whatever the race's outcome.
+        newcomers = responses[-NEWCOMERS:]
+        written += [(ok_id(r), "create") for r in newcomers]
+        answered += responses
+        fresh += [r.json()["id"] for r in newcomers]
+        # Every candidate took the step, whether or not its duplicate was refused.
         assert {r.request.url.path for r in acknowledged(responses)} >= {
             f"{CANDIDATES}/{c}/transitions" for c in moving
         }
@@ -201,4 +199,262 @@ def test_candidates_created_and_moved_through_every_step_at_once(http: httpx.Cli
         dropped: "dropped",
         **dict.fromkeys(fresh, "source"),
     }
+    assert_audited(http, "candidate", answered, written)
+    assert_flows_exact()
+
+
+OUTCOMES = "/api/v1/recruitment/outcomes"
+
+
+def test_outcomes_created_changed_and_removed_at_once_in_one_line(http: httpx.Client) -> None:
+    """An outcome of the commune overlaps those of its cells: whichever comes first, the line
+    never holds both. Then changes and removals race new outcomes of another year."""
+    ids = make_line(http)
+    cells = [ids[f"CB{i}"] for i in range(WRITERS)]
+    year_2023 = {"period_start": "2023-01-01", "period_end": "2023-12-31", "admitted": 2}
+    calls: list[Call] = [
+        ("POST", OUTCOMES, {"unit_id": unit, **year_2023}) for unit in [ids["DX"], *cells]
+    ]
+    created = burst(http, calls, "outcome")
+    assert_audited(http, "recruitment_outcome", created, [(ok_id(r), "create") for r in created])
+    kept = http.get(OUTCOMES, params={"root_id": ids["HU"], "limit": 500}).json()["items"]
+    assert sorted(o["id"] for o in kept) == sorted(ok_id(r) for r in acknowledged(created))
+    assert {o["unit_id"] for o in kept} in ({ids["DX"]}, set(cells))
+
+    changes: list[Call] = [
+        ("PATCH", f"{OUTCOMES}/{o['id']}", {"admitted": 5})
+        if n % 2
+        else ("DELETE", f"{OUTCOMES}/{o['id']}", None)
+        for n, o in enumerate(kept)
+    ]
+    year_2022 = {"period_start": "2022-01-01", "period_end": "2022-12-31", "admitted": 1}
+    news: list[Call] = [("POST", OUTCOMES, {"unit_id": unit, **year_2022}) for unit in cells]
+    responses = burst(http, changes + news, "change")
+    written = [(o["id"], "update" if n % 2 else "delete") for n, o in enumerate(kept)] + [
+        (ok_id(r), "create") for r in responses[len(changes) :]
+    ]
+    assert_audited(http, "recruitment_outcome", responses, written)
+    for (method, path, _), response in zip(changes, responses, strict=False):
+        after = http.get(path)
+        if method == "DELETE" and response.is_success:
+            # SQLite may give a removed row's id to a new one: then it is of another year.
+            assert after.status_code == 404 or after.json()["period_start"] == "2022-01-01"
+        elif response.is_success:
+            assert after.json()["admitted"] == 5
+
+
+TARGETS = "/api/v1/recruitment/targets"
+
+
+def test_targets_and_allocations_at_once_under_one_parent(http: httpx.Client) -> None:
+    """Twenty single targets race two allocations of the same parent and year: each cell ends
+    with one target, and each acknowledged allocation wrote (and audited) all of its rows."""
+    ids = make_line(http)
+    cells = [ids[f"CB{i}"] for i in range(WRITERS)]
+
+    def allocation(target: int) -> Call:
+        rows = [{"unit_id": unit, "target": target} for unit in cells]
+        return (
+            "POST",
+            "/api/v1/recruitment/allocations",
+            {"parent_id": ids["DX"], "year": 2024, "targets": rows},
+        )
+
+    creates: list[Call] = [
+        ("POST", TARGETS, {"unit_id": unit, "year": 2024, "target": 1}) for unit in cells
+    ]
+    responses = burst(http, [*creates, allocation(3), allocation(4)], "target")
+    assert_audited(
+        http,
+        "recruitment_target",
+        responses[: len(creates)],
+        [(ok_id(r), "create") for r in responses[: len(creates)]],
+    )
+    trail = events(http, "recruitment_target")
+    for response in acknowledged(responses[len(creates) :]):
+        assert len(trail[response.headers["x-request-id"]]) == WRITERS
+    listed = http.get(TARGETS, params={"parent_id": ids["DX"], "year": 2024, "limit": 500})
+    targets = listed.json()["items"]
+    assert sorted(t["unit_id"] for t in targets) == sorted(cells)
+
+    changes: list[Call] = [
+        ("PATCH", f"{TARGETS}/{t['id']}", {"target": 7 + n}) for n, t in enumerate(targets)
+    ]
+    responses = burst(http, [*changes, allocation(9)], "retarget")
+    written = [(t["id"], "update") for t in targets]
+    assert_audited(http, "recruitment_target", responses[: len(changes)], written)
+    final = {
+        t["id"]: t["target"]
+        for t in http.get(TARGETS, params={"parent_id": ids["DX"], "limit": 500}).json()["items"]
+    }
+    assert len(final) == WRITERS
+
+
+COMMITMENTS = "/api/v1/commitments"
+
+
+def test_commitments_registered_moved_and_reported_on_at_once(http: httpx.Client) -> None:
+    """Twenty cells register commitments with their commune at once; then each step of the
+    workflow and the progress reports, twenty writers at a time, with one report racing
+    another on the same commitment."""
+    ids = make_line(http)
+    directive = http.post(
+        "/api/v1/directives",
+        json={"code": "05-CT/TW", "title": "Chỉ thị 05", "issuer": "Bộ Chính trị",
+              "issued_on": "2016-05-15"},
+    )  # fmt: skip
+    assert directive.status_code == 201, directive.text
+    calls: list[Call] = [
+        ("POST", COMMITMENTS,
+         {"unit_id": ids[f"CB{i}"], "registered_with_id": ids["DX"],
+          "directive_id": directive.json()["id"], "year": 2025, "kind": "difficult_task",
+          "category": "party_recruitment", "title": f"Việc khó {i}"})
+        for i in range(WRITERS)
+    ]  # fmt: skip
+    created = burst(http, calls, "commit")
+    assert_audited(http, "commitment", created, [(ok_id(r), "create") for r in created])
+    commitments = [r.json()["id"] for r in created]
+    for action in ("register", "accept", "start"):
+        steps: list[Call] = [
+            ("POST", f"{COMMITMENTS}/{c}/transitions", {"action": action}) for c in commitments
+        ]
+        steps.append(steps[0])
+        responses = burst(http, steps, action)
+        written = [(int(path.split("/")[-2]), action) for _, path, _ in steps]
+        assert_audited(http, "commitment", responses, written)
+    reports: list[Call] = [
+        ("POST", f"{COMMITMENTS}/{c}/progress-updates",
+         {"reported_on": "2025-06-01", "progress_percent": 10 + n, "note": "Tiến độ"})
+        for n, c in enumerate([*commitments, commitments[0]])
+    ]  # fmt: skip
+    responses = burst(http, reports, "progress")
+    assert_audited(http, "progress_update", responses, [(ok_id(r), "create") for r in responses])
+    for (_, path, _), response in zip(reports, responses, strict=True):
+        if response.is_success:
+            timeline = http.get(path).json()
+            assert response.json()["id"] in [u["id"] for u in timeline]
+    statuses = {
+        c["id"]: (c["status"], c["progress_percent"])
+        for c in http.get(COMMITMENTS, params={"root_id": ids["DX"], "limit": 500}).json()["items"]
+    }
+    assert statuses.keys() == set(commitments)
+    assert {s for s, _ in statuses.values()} == {"in_progress"}
+
+
+EVALUATIONS = "/api/v1/evaluations"
+
+
+def test_evaluations_assessed_proposed_and_decided_at_once_under_a_cap(
+    http: httpx.Client,
+) -> None:
+    """Twenty cells assess themselves at once (two of them twice), their commune proposes and
+    decides twenty excellent grades at once while its cap is raised: the grades never exceed
+    the cap in force."""
+    ids = make_line(http)
+    cells = [ids[f"CB{i}"] for i in range(WRITERS)]
+    cap = http.post(
+        f"{EVALUATIONS}/caps", json={"unit_id": ids["DX"], "year": 2024, "max_percent": 25}
+    )
+    assert cap.status_code == 201, cap.text
+    calls: list[Call] = [
+        ("POST", EVALUATIONS, {"unit_id": unit, "year": 2024, "grade": "excellent"})
+        for unit in [*cells, *cells[:2]]
+    ]
+    # Caps of later years, at once: each references the commune, which every line here holds.
+    caps: list[Call] = [
+        ("POST", f"{EVALUATIONS}/caps", {"unit_id": ids["DX"], "year": year, "max_percent": 30})
+        for year in range(2025, 2025 + NEWCOMERS)
+    ]
+    assessed = burst(http, calls + caps, "assess")
+    assert_audited(
+        http,
+        "evaluation",
+        assessed[: len(calls)],
+        [(ok_id(r), "create") for r in assessed[: len(calls)]],
+    )
+    assert_audited(
+        http,
+        "excellence_cap",
+        assessed[len(calls) :],
+        [(ok_id(r), "create") for r in assessed[len(calls) :]],
+    )
+    assert sorted(r.status_code for r in assessed) == [201] * (WRITERS + NEWCOMERS) + [409] * 2
+    evaluations = [r.json()["id"] for r in acknowledged(assessed)]
+    for action, step in (("propose", "proposal"), ("decide", "decision")):
+        steps: list[Call] = [
+            ("POST", f"{EVALUATIONS}/{e}/{step}", {"grade": "excellent"}) for e in evaluations
+        ]
+        if action == "decide":
+            steps.append(("PATCH", f"{EVALUATIONS}/caps/{cap.json()['id']}", {"max_percent": 50}))
+        responses = burst(http, steps, action)
+        written: list[Any] = [(e, action) for e in evaluations]
+        assert_audited(http, "evaluation", responses[: len(evaluations)], written)
+    decided = sum(r.is_success for r in responses[: len(evaluations)])
+    shown = http.get(f"{EVALUATIONS}/caps", params={"unit_id": ids["DX"]}).json()["items"][0]
+    assert shown["excellent"] == decided <= shown["max_excellent"]
+    assert decided >= 5  # the first cap's share at least
+
+
+@pytest.mark.slow
+def test_units_moved_while_their_candidates_move(http: httpx.Client) -> None:
+    """Half the cells move from one commune to another, and the commune itself to another
+    district, while candidates of every cell take a step and new ones and new cells are made:
+    flows stay exact (each move carries its subtree's sums) and nothing deadlocks."""
+    ids = make_line(http)
+    for code, kind, parent in (
+        ("HV", "district_committee", None),
+        ("DY", "commune_committee", "HU"),
+    ):
+        body = {"code": code, "name": code, "kind": kind, "parent_id": ids.get(parent or "")}
+        ids[code] = http.post("/api/v1/units", json=body).json()["id"]
+    cells = [ids[f"CB{i}"] for i in range(WRITERS)]
+    candidates = []
+    for unit in cells:
+        made = http.post(
+            CANDIDATES, json={"unit_id": unit, "full_name": "Q", "source_since": "2024-01-02"}
+        )
+        assert made.status_code == 201, made.text
+        candidates.append(made.json()["id"])
+    moving = cells[: WRITERS // 2]
+    day = "2024-03-01"
+    calls: list[Call] = [
+        *(("PATCH", f"/api/v1/units/{unit}", {"parent_id": ids["DY"]}) for unit in moving),
+        ("PATCH", f"/api/v1/units/{ids['DX']}", {"parent_id": ids["HV"]}),
+        *(
+            ("POST", f"{CANDIDATES}/{c}/transitions", {"action": "complete_course", "on": day})
+            for c in candidates
+        ),
+        *(
+            ("POST", CANDIDATES, {"unit_id": unit, "full_name": "R", "source_since": "2024-02-01"})
+            for unit in cells[:NEWCOMERS]
+        ),
+        *(
+            ("POST", "/api/v1/units",
+             {"code": f"CM{i}", "name": f"CM{i}", "kind": "party_cell", "parent_id": ids["DX"]})
+            for i in range(NEWCOMERS)
+        ),
+    ]  # fmt: skip
+    responses = burst(http, calls, "move")
+    written: list[Any] = [
+        *((unit, "update") for unit in [*moving, ids["DX"]]),
+        *((c, "complete_course") for c in candidates),
+    ]
+    n = len(written)
+    assert_audited(http, "unit", responses[: len(moving) + 1], written[: len(moving) + 1])
+    assert_audited(http, "candidate", responses[len(moving) + 1 : n], written[len(moving) + 1 :])
+    assert_audited(
+        http,
+        "candidate",
+        responses[n : n + NEWCOMERS],
+        [(ok_id(r), "create") for r in responses[n : n + NEWCOMERS]],
+    )
+    assert_audited(
+        http,
+        "unit",
+        responses[n + NEWCOMERS :],
+        [(ok_id(r), "create") for r in responses[n + NEWCOMERS :]],
+    )
+    for unit, response in zip(moving, responses, strict=False):
+        if response.is_success:
+            assert http.get(f"/api/v1/units/{unit}").json()["parent_id"] == ids["DY"]
     assert_flows_exact()
