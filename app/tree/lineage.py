@@ -13,6 +13,9 @@ PostgreSQL wait for each other but never deadlock:
    sums (in stage, year and unit order, app/recruitment/flows.py).
 3. The audit event, and the commit (app/audit/service.py `audited`).
 
+Before step 1 a request may have claimed its `Idempotency-Key` (app/idempotency.py): a row that
+references no unit, which only a twin of the same request waits for, before it locks anything.
+
 Why `FOR NO KEY UPDATE`: an insert of a row that references a unit takes `FOR KEY SHARE` on the
 unit's row (the foreign key check), and `FOR UPDATE` conflicts with it: two transactions that
 each inserted a candidate into a unit then each waited for the other's key-share lock to take
@@ -40,10 +43,8 @@ def lock_lines(session: Session, *unit_ids: int | None, subtrees: Iterable[int] 
     `subtrees` (a move shifts their levels), until the transaction ends; the first thing a
     write does (the lock order above). Ids of units that do not exist lock nothing.
 
-    SQLite has one writer at a time: any write takes the database's lock, and holds it until the
-    commit, so reads that follow see every earlier commit."""
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("Lock the lines before changing anything (app/tree/lineage.py).")
+    SQLite has one writer at a time: an update that changes nothing takes the database's write
+    lock here, held until the commit, so the reads that follow see every earlier commit."""
     units = sorted({unit_id for unit_id in unit_ids if unit_id is not None})
     below = list(subtrees)
     if not units and not below:

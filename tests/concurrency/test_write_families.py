@@ -150,7 +150,7 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
 def test_candidates_created_and_moved_through_every_step_at_once(http: httpx.Client) -> None:
     """Twenty creates into one unit, then twenty writers per step, one candidate each, plus a
     second writer racing the first candidate's step, one more dropping a candidate and five
-    creating new ones."""
+    creating new ones; then every candidate's details changed at once."""
     ids = make_line(http)
     unit = ids["CB0"]
     calls: list[Call] = [
@@ -191,6 +191,11 @@ def test_candidates_created_and_moved_through_every_step_at_once(http: httpx.Cli
         assert {r.request.url.path for r in acknowledged(responses)} >= {
             f"{CANDIDATES}/{c}/transitions" for c in moving
         }
+    notes: list[Call] = [
+        ("PATCH", f"{CANDIDATES}/{c}", {"note": f"Ghi chú {c}"}) for c in candidates + fresh
+    ]
+    answered += burst(http, notes, "note")
+    written += [(int(path.split("/")[-1]), "update") for _, path, _ in notes]
     stages = {
         c["id"]: c["stage"] for c in http.get(CANDIDATES, params={"limit": 500}).json()["items"]
     }
