@@ -1,6 +1,9 @@
 """The audit trail: one event per write, added to the writer's own transaction."""
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -9,7 +12,8 @@ from sqlmodel import Session, SQLModel, col
 from app.access.scope import Scope
 from app.core.middleware import request_id_var
 from app.core.pagination import PageParams, paginate
-from app.models import AuditEvent
+from app.models import AuditEvent, Unit
+from app.tree.lineage import lock_lines
 
 # Never copied into the trail: secrets, and derived columns.
 _HIDDEN = {"password_hash", "secret_hash", "search_key", "tokens_valid_from"}
@@ -45,6 +49,55 @@ def record_event(
             request_id=request_id_var.get(),
         )
     )
+
+
+class _Own(Enum):
+    UNIT = "the entity's own unit"
+
+
+OWN_UNIT = _Own.UNIT
+
+
+def _unit_of(entity: SQLModel) -> int | None:
+    if isinstance(entity, Unit):
+        return entity.id
+    unit_id: int | None = getattr(entity, "unit_id", None)
+    return unit_id
+
+
+@contextmanager
+def audited(
+    session: Session,
+    *,
+    scope: Scope,
+    action: str,
+    entity: SQLModel,
+    lines: Iterable[int | None] = (),
+    subtrees: Iterable[int] = (),
+    unit_id: int | _Own | None = OWN_UNIT,
+) -> Iterator[dict[str, Any] | None]:
+    """One audited change of `entity`, in one transaction: the tail every write shares.
+
+    On entry, lock the `lines` (and `subtrees`) of units the write touches, first of all (the
+    lock order of app/tree/lineage.py), and snapshot the entity as it was (None for a create);
+    the block checks its rules and applies the change, and gets that snapshot. On leaving,
+    record the event (filed under `unit_id`: by default the entity's own unit, a unit's id or a
+    record's `unit_id`) and commit. A change that left the entity as it was records nothing.
+    An error in the block leaves no trace: the request's session rolls back."""
+    lock_lines(session, *lines, subtrees=subtrees)
+    before = None if action == "create" else snapshot(entity)
+    yield before
+    if before is not None and action != "delete" and snapshot(entity) == before:
+        return
+    record_event(
+        session,
+        scope=scope,
+        action=action,
+        entity=entity,
+        before=before,
+        unit_id=_unit_of(entity) if unit_id is OWN_UNIT else unit_id,
+    )
+    session.commit()
 
 
 def list_events(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.commitments.schemas import (
     CommitmentCreate,
     CommitmentUpdate,
@@ -198,17 +198,11 @@ def create_commitment(
         commitment_in,
         update={"search_key": search_key(commitment_in.title, commitment_in.description)},
     )
-    _check(session, scope, commitment)
-    session.add(commitment)
-    record_event(
-        session,
-        scope=scope,
-        action="create",
-        entity=commitment,
-        before=None,
-        unit_id=commitment.unit_id,
-    )
-    session.commit()
+    with audited(
+        session, scope=scope, action="create", entity=commitment, lines=[commitment.unit_id]
+    ):
+        _check(session, scope, commitment)
+        session.add(commitment)
     return commitment
 
 
@@ -220,27 +214,22 @@ def update_commitment(
         raise ConflictError(
             f"Commitment {commitment.id} is {commitment.status.value}: only a draft can be edited."
         )
-    before = snapshot(commitment)
     changes = commitment_in.model_dump(exclude_unset=True)
     if "title" in changes or "description" in changes:
         changes["search_key"] = search_key(
             changes.get("title", commitment.title),
             changes.get("description", commitment.description),
         )
-    # Checked before any flush: a bad reference answers 422, not an integrity error.
-    with session.no_autoflush:
-        if not commitment.apply(changes):
-            return commitment
-        _check(session, scope, commitment)
-    record_event(
-        session,
-        scope=scope,
-        action="update",
-        entity=commitment,
-        before=before,
-        unit_id=commitment.unit_id,
-    )
-    session.commit()
+    # The unit stays: the line locked is the commitment's.
+    with (
+        audited(
+            session, scope=scope, action="update", entity=commitment, lines=[commitment.unit_id]
+        ),
+        # Checked before any flush: a bad reference answers 422, not an integrity error.
+        session.no_autoflush,
+    ):
+        if commitment.apply(changes):
+            _check(session, scope, commitment)
     return commitment
 
 
@@ -259,32 +248,30 @@ def transition(
     for field in rule.requires:
         if not getattr(transition_in, field):
             raise InvalidValueError(field, f"To {rule.action.value}, give {field}.")
-    before = snapshot(commitment)
     changes: dict[str, Any] = {"status": rule.target}
     if rule.target in {CommitmentStatus.completed, CommitmentStatus.not_completed}:
         changes["result_summary"] = transition_in.result_summary
     if rule.action == CommitmentAction.escalate:
         changes["escalated_to"] = transition_in.escalated_to
-    commitment.apply(changes)
-    session.add(
-        CommitmentEvent(
-            commitment_id=commitment.id,  # type: ignore[arg-type]
-            action=rule.action,
-            from_status=before["status"],
-            to_status=rule.target,
-            note=transition_in.note,
-            actor=scope.principal.name,
-        )
-    )
-    record_event(
+    with audited(
         session,
         scope=scope,
         action=rule.action.value,
         entity=commitment,
-        before=before,
-        unit_id=commitment.unit_id,
-    )
-    session.commit()
+        lines=[commitment.unit_id],
+    ) as before:
+        assert before is not None
+        commitment.apply(changes)
+        session.add(
+            CommitmentEvent(
+                commitment_id=commitment.id,  # type: ignore[arg-type]
+                action=rule.action,
+                from_status=before["status"],
+                to_status=rule.target,
+                note=transition_in.note,
+                actor=scope.principal.name,
+            )
+        )
     return commitment
 
 
@@ -327,27 +314,26 @@ def add_progress(
         evidence_links=[str(link) for link in update_in.evidence_links],
         actor=scope.principal.name,
     )
-    session.add(update)
-    session.flush()
-    # The latest assessed report sets the progress, whatever order reports arrive in.
-    latest = session.execute(
-        select(col(ProgressUpdate.progress_percent))
-        .where(
-            col(ProgressUpdate.commitment_id) == commitment.id,
-            col(ProgressUpdate.progress_percent).is_not(None),
-        )
-        .order_by(col(ProgressUpdate.reported_on).desc(), col(ProgressUpdate.id).desc())
-        .limit(1)
-    ).scalar()
-    if latest is not None:
-        commitment.apply({"progress_percent": latest})
-    record_event(
+    with audited(
         session,
         scope=scope,
         action="create",
         entity=update,
-        before=None,
+        lines=[commitment.unit_id],
         unit_id=commitment.unit_id,
-    )
-    session.commit()
+    ):
+        session.add(update)
+        session.flush()
+        # The latest assessed report sets the progress, whatever order reports arrive in.
+        latest = session.execute(
+            select(col(ProgressUpdate.progress_percent))
+            .where(
+                col(ProgressUpdate.commitment_id) == commitment.id,
+                col(ProgressUpdate.progress_percent).is_not(None),
+            )
+            .order_by(col(ProgressUpdate.reported_on).desc(), col(ProgressUpdate.id).desc())
+            .limit(1)
+        ).scalar()
+        if latest is not None:
+            commitment.apply({"progress_percent": latest})
     return update

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.core.errors import ConflictError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
@@ -45,9 +45,9 @@ def create_directive(session: Session, *, scope: Scope, directive_in: DirectiveC
     directive = Directive.model_validate(
         directive_in, update={"search_key": search_key(directive_in.code, directive_in.title)}
     )
-    session.add(directive)
-    record_event(session, scope=scope, action="create", entity=directive, before=None, unit_id=None)
-    session.commit()
+    # A directive belongs to no unit: no line to lock.
+    with audited(session, scope=scope, action="create", entity=directive):
+        session.add(directive)
     return directive
 
 
@@ -55,7 +55,6 @@ def update_directive(
     session: Session, *, scope: Scope, directive: Directive, directive_in: DirectiveUpdate
 ) -> Directive:
     scope.require_admin("change directives")
-    before = snapshot(directive)
     changes = directive_in.model_dump(exclude_unset=True)
     if "code" in changes and changes["code"] != directive.code:
         _ensure_code_free(session, changes["code"], exclude_id=directive.id)
@@ -63,20 +62,13 @@ def update_directive(
         changes["search_key"] = search_key(
             changes.get("code", directive.code), changes.get("title", directive.title)
         )
-    if directive.apply(changes):
-        record_event(
-            session, scope=scope, action="update", entity=directive, before=before, unit_id=None
-        )
-    session.commit()
+    with audited(session, scope=scope, action="update", entity=directive):
+        directive.apply(changes)
     return directive
 
 
 def delete_directive(session: Session, *, scope: Scope, directive: Directive) -> None:
     """Only a directive nothing refers to can be deleted; the database enforces it."""
     scope.require_admin("delete directives")
-    before = snapshot(directive)
-    session.delete(directive)
-    record_event(
-        session, scope=scope, action="delete", entity=directive, before=before, unit_id=None
-    )
-    session.commit()
+    with audited(session, scope=scope, action="delete", entity=directive):
+        session.delete(directive)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.commitments.workflow import FINISHED
 from app.core.config import settings
 from app.core.errors import ConflictError
@@ -35,7 +35,6 @@ from app.models import (
 from app.recruitment.rollup import recruitment_figures
 from app.recruitment.schemas import RecruitmentFigures
 from app.tree.closure import open_during, subtree_ids
-from app.tree.lineage import lock_lineage
 
 
 @dataclass(frozen=True)
@@ -71,17 +70,6 @@ def list_evaluations(
 def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessmentIn) -> Evaluation:
     scope.named_unit(assessment_in.unit_id)
     scope.require_write(assessment_in.unit_id, "assess this unit")
-    existing = session.execute(
-        select(col(Evaluation.id)).where(
-            col(Evaluation.unit_id) == assessment_in.unit_id,
-            col(Evaluation.year) == assessment_in.year,
-        )
-    ).scalar()
-    if existing is not None:
-        raise ConflictError(
-            f"Unit {assessment_in.unit_id} already has evaluation {existing} for "
-            f"{assessment_in.year}."
-        )
     evaluation = Evaluation(
         unit_id=assessment_in.unit_id,
         year=assessment_in.year,
@@ -90,33 +78,31 @@ def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessment
         self_note=assessment_in.note,
         self_assessed_by=scope.principal.name,
     )
-    session.add(evaluation)
-    record_event(
-        session,
-        scope=scope,
-        action="create",
-        entity=evaluation,
-        before=None,
-        unit_id=evaluation.unit_id,
-    )
-    session.commit()
+    with audited(
+        session, scope=scope, action="create", entity=evaluation, lines=[evaluation.unit_id]
+    ):
+        existing = session.execute(
+            select(col(Evaluation.id)).where(
+                col(Evaluation.unit_id) == assessment_in.unit_id,
+                col(Evaluation.year) == assessment_in.year,
+            )
+        ).scalar()
+        if existing is not None:
+            raise ConflictError(
+                f"Unit {assessment_in.unit_id} already has evaluation {existing} for "
+                f"{assessment_in.year}."
+            )
+        session.add(evaluation)
     return evaluation
 
 
 def _save(
     session: Session, scope: Scope, evaluation: Evaluation, action: str, changes: dict[str, Any]
 ) -> Evaluation:
-    before = snapshot(evaluation)
-    if evaluation.apply(changes):
-        record_event(
-            session,
-            scope=scope,
-            action=action,
-            entity=evaluation,
-            before=before,
-            unit_id=evaluation.unit_id,
-        )
-        session.commit()
+    with audited(
+        session, scope=scope, action=action, entity=evaluation, lines=[evaluation.unit_id]
+    ):
+        evaluation.apply(changes)
     return evaluation
 
 
@@ -209,28 +195,29 @@ def decide(
         raise ConflictError(
             f"The evaluation is {evaluation.status.value}: it is decided once proposed."
         )
-    cap = _find_cap(session, parent_id, evaluation.year) if parent_id else None
-    if cap is not None and grade_in.grade == Grade.excellent:
-        lock_lineage(session, cap.unit_id)  # concurrent decisions count each other
-        allowed = _max_excellent(cap.max_percent, _children_during(session, cap.unit_id, cap.year))
-        taken = _excellent_among_children(session, cap.unit_id, cap.year, besides=evaluation.id)
-        if taken + 1 > allowed:
-            raise ConflictError(
-                f"Unit {cap.unit_id} caps excellent grades at {cap.max_percent}% of its "
-                f"children in {cap.year} ({allowed}); {taken} already hold one."
+    changes = {
+        "status": EvaluationStatus.decided,
+        "decided_grade": grade_in.grade,
+        "decision_note": grade_in.note,
+        "decided_by": scope.principal.name,
+    }
+    # The line holds the superior: concurrent decisions under one cap count each other.
+    with audited(
+        session, scope=scope, action="decide", entity=evaluation, lines=[evaluation.unit_id]
+    ):
+        cap = _find_cap(session, parent_id, evaluation.year) if parent_id else None
+        if cap is not None and grade_in.grade == Grade.excellent:
+            allowed = _max_excellent(
+                cap.max_percent, _children_during(session, cap.unit_id, cap.year)
             )
-    return _save(
-        session,
-        scope,
-        evaluation,
-        "decide",
-        {
-            "status": EvaluationStatus.decided,
-            "decided_grade": grade_in.grade,
-            "decision_note": grade_in.note,
-            "decided_by": scope.principal.name,
-        },
-    )
+            taken = _excellent_among_children(session, cap.unit_id, cap.year, besides=evaluation.id)
+            if taken + 1 > allowed:
+                raise ConflictError(
+                    f"Unit {cap.unit_id} caps excellent grades at {cap.max_percent}% of its "
+                    f"children in {cap.year} ({allowed}); {taken} already hold one."
+                )
+        evaluation.apply(changes)
+    return evaluation
 
 
 # --- caps -----------------------------------------------------------------------------------
@@ -281,18 +268,15 @@ def _check_cap(session: Session, cap: ExcellenceCap) -> None:
 def create_cap(session: Session, *, scope: Scope, cap_in: CapIn) -> ExcellenceCap:
     scope.named_unit(cap_in.unit_id)
     scope.require_write(cap_in.unit_id, "cap the grades of this unit's children")
-    existing = _find_cap(session, cap_in.unit_id, cap_in.year)
-    if existing is not None:
-        raise ConflictError(
-            f"Unit {cap_in.unit_id} already has cap {existing.id} for {cap_in.year}: change it."
-        )
     cap = ExcellenceCap.model_validate(cap_in)
-    _check_cap(session, cap)
-    session.add(cap)
-    record_event(
-        session, scope=scope, action="create", entity=cap, before=None, unit_id=cap.unit_id
-    )
-    session.commit()
+    with audited(session, scope=scope, action="create", entity=cap, lines=[cap.unit_id]):
+        existing = _find_cap(session, cap_in.unit_id, cap_in.year)
+        if existing is not None:
+            raise ConflictError(
+                f"Unit {cap_in.unit_id} already has cap {existing.id} for {cap_in.year}: change it."
+            )
+        _check_cap(session, cap)
+        session.add(cap)
     return cap
 
 
@@ -300,13 +284,9 @@ def update_cap(
     session: Session, *, scope: Scope, cap: ExcellenceCap, cap_in: CapUpdate
 ) -> ExcellenceCap:
     scope.require_write(cap.unit_id, "cap the grades of this unit's children")
-    before = snapshot(cap)
-    if cap.apply(cap_in.model_dump(exclude_unset=True)):
-        _check_cap(session, cap)
-        record_event(
-            session, scope=scope, action="update", entity=cap, before=before, unit_id=cap.unit_id
-        )
-        session.commit()
+    with audited(session, scope=scope, action="update", entity=cap, lines=[cap.unit_id]):
+        if cap.apply(cap_in.model_dump(exclude_unset=True)):
+            _check_cap(session, cap)
     return cap
 
 

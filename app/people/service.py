@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
@@ -43,9 +43,9 @@ def create_person(session: Session, *, scope: Scope, person_in: PersonCreate) ->
     person = Person.model_validate(
         person_in, update={"search_key": search_key(person_in.full_name)}
     )
-    session.add(person)
-    record_event(session, scope=scope, action="create", entity=person, before=None, unit_id=None)
-    session.commit()
+    # A person belongs to no unit: no line to lock.
+    with audited(session, scope=scope, action="create", entity=person):
+        session.add(person)
     return person
 
 
@@ -53,25 +53,19 @@ def update_person(
     session: Session, *, scope: Scope, person: Person, person_in: PersonUpdate
 ) -> Person:
     scope.require_role("change people")
-    before = snapshot(person)
     changes = person_in.model_dump(exclude_unset=True)
     if "full_name" in changes:
         changes["search_key"] = search_key(changes["full_name"])
-    if person.apply(changes):
-        record_event(
-            session, scope=scope, action="update", entity=person, before=before, unit_id=None
-        )
-    session.commit()
+    with audited(session, scope=scope, action="update", entity=person):
+        person.apply(changes)
     return person
 
 
 def delete_person(session: Session, *, scope: Scope, person: Person) -> None:
     """Only a person nothing refers to can be deleted; the database enforces it."""
     scope.require_role("delete people")
-    before = snapshot(person)
-    session.delete(person)
-    record_event(session, scope=scope, action="delete", entity=person, before=before, unit_id=None)
-    session.commit()
+    with audited(session, scope=scope, action="delete", entity=person):
+        session.delete(person)
 
 
 @dataclass(frozen=True)
@@ -149,32 +143,21 @@ def create_term(session: Session, model: type[Term], *, scope: Scope, term_in: A
     term = model.model_validate(term_in)
     # Scope first: checking the references first would tell whether an unseen unit exists.
     scope.require_write(term.unit_id, "record posts and areas of charge in this unit")
-    _check_term(session, term)
-    session.add(term)
-    record_event(
-        session, scope=scope, action="create", entity=term, before=None, unit_id=term.unit_id
-    )
-    session.commit()
+    with audited(session, scope=scope, action="create", entity=term, lines=[term.unit_id]):
+        _check_term(session, term)
+        session.add(term)
     return term
 
 
 def update_term(session: Session, *, scope: Scope, term: Term, term_in: Any) -> Term:
     scope.require_write(term.unit_id, "change posts and areas of charge in this unit")
-    before = snapshot(term)
-    if term.apply(term_in.model_dump(exclude_unset=True)):
-        _check_term(session, term)
-        record_event(
-            session, scope=scope, action="update", entity=term, before=before, unit_id=term.unit_id
-        )
-    session.commit()
+    with audited(session, scope=scope, action="update", entity=term, lines=[term.unit_id]):
+        if term.apply(term_in.model_dump(exclude_unset=True)):
+            _check_term(session, term)
     return term
 
 
 def delete_term(session: Session, *, scope: Scope, term: Position | AreaOfCharge) -> None:
     scope.require_write(term.unit_id, "delete posts and areas of charge in this unit")
-    before = snapshot(term)
-    session.delete(term)
-    record_event(
-        session, scope=scope, action="delete", entity=term, before=before, unit_id=term.unit_id
-    )
-    session.commit()
+    with audited(session, scope=scope, action="delete", entity=term, lines=[term.unit_id]):
+        session.delete(term)

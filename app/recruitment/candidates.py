@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams
@@ -38,7 +38,6 @@ from app.recruitment.schemas import (
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
 from app.tree.closure import lineage_ids, subtree_ids
-from app.tree.lineage import lock_lineage
 
 S = CandidateStage
 
@@ -195,31 +194,23 @@ def _check(session: Session, candidate: Candidate) -> None:
 def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateCreate) -> Candidate:
     unit = scope.named_unit(candidate_in.unit_id)
     scope.require_write(unit.id, "follow candidates of this unit", REPORT_ROLES)
-    if unit.valid_to is not None:
-        raise ConflictError(f"Unit {unit.id} is closed: it takes no new candidates.")
-    if candidate_in.source_since > clock.today():
-        raise InvalidValueError("source_since", "The date lies in the future.")
     candidate = Candidate.model_validate(
         candidate_in,
         update={"stage": S.source, "search_key": search_key(candidate_in.full_name)},
     )
-    _check(session, candidate)
-    session.add(candidate)
-    flows.record(
-        session,
-        unit_id=candidate.unit_id,
-        before=flows.flows_of(None),
-        after=flows.flows_of(candidate),
-    )
-    record_event(
-        session,
-        scope=scope,
-        action="create",
-        entity=candidate,
-        before=None,
-        unit_id=candidate.unit_id,
-    )
-    session.commit()
+    with audited(session, scope=scope, action="create", entity=candidate, lines=[unit.id]):
+        if unit.valid_to is not None:
+            raise ConflictError(f"Unit {unit.id} is closed: it takes no new candidates.")
+        if candidate_in.source_since > clock.today():
+            raise InvalidValueError("source_since", "The date lies in the future.")
+        _check(session, candidate)
+        session.add(candidate)
+        flows.record(
+            session,
+            unit_id=candidate.unit_id,
+            before=flows.flows_of(None),
+            after=flows.flows_of(candidate),
+        )
     return candidate
 
 
@@ -227,7 +218,6 @@ def update_candidate(
     session: Session, *, scope: Scope, candidate: Candidate, candidate_in: CandidateUpdate
 ) -> Candidate:
     scope.require_write(candidate.unit_id, "change candidates of this unit", REPORT_ROLES)
-    before = snapshot(candidate)
     changes = candidate_in.model_dump(exclude_unset=True)
     if "full_name" in changes:
         changes["search_key"] = search_key(changes["full_name"])
@@ -237,21 +227,13 @@ def update_candidate(
     new_followers = any(
         changes.get(f, getattr(candidate, f)) != getattr(candidate, f) for f in followers
     )
-    # Checked before any flush: a bad reference answers 422, not an integrity error.
-    with session.no_autoflush:
-        if not candidate.apply(changes):
-            return candidate
-        if new_followers:
+    with (
+        audited(session, scope=scope, action="update", entity=candidate, lines=[candidate.unit_id]),
+        # Checked before any flush: a bad reference answers 422, not an integrity error.
+        session.no_autoflush,
+    ):
+        if candidate.apply(changes) and new_followers:
             _check(session, candidate)
-    record_event(
-        session,
-        scope=scope,
-        action="update",
-        entity=candidate,
-        before=before,
-        unit_id=candidate.unit_id,
-    )
-    session.commit()
     return candidate
 
 
@@ -290,7 +272,7 @@ def _step_changes(
                 "candidate must complete the course again before applying."
             )
     elif action == CandidateAction.admit:
-        lock_lineage(session, candidate.unit_id)  # against an outcome written meanwhile
+        # The caller holds the line: an outcome written meanwhile is seen.
         outcome = _outcome_covering(session, candidate, day)
         if outcome is not None and not outcome.replaces_individual:
             raise ConflictError(
@@ -343,32 +325,30 @@ def transition(
         raise ConflictError(
             f"The candidate's last step is dated {last.isoformat()}: dates do not go backwards."
         )
-    changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
-    before, flows_before = snapshot(candidate), flows.flows_of(candidate)
-    candidate.apply(changes)
-    flows.record(
-        session, unit_id=candidate.unit_id, before=flows_before, after=flows.flows_of(candidate)
-    )
-    session.add(
-        CandidateEvent(
-            candidate_id=candidate.id,  # type: ignore[arg-type]
-            action=step.action,
-            from_stage=before["stage"],
-            to_stage=step.target,
-            on=step_in.on,
-            note=step_in.note,
-            actor=scope.principal.name,
+    with audited(
+        session, scope=scope, action=step.action.value, entity=candidate, lines=[candidate.unit_id]
+    ) as before:
+        assert before is not None
+        changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
+        flows_before = flows.flows_of(candidate)
+        candidate.apply(changes)
+        flows.record(
+            session,
+            unit_id=candidate.unit_id,
+            before=flows_before,
+            after=flows.flows_of(candidate),
         )
-    )
-    record_event(
-        session,
-        scope=scope,
-        action=step.action.value,
-        entity=candidate,
-        before=before,
-        unit_id=candidate.unit_id,
-    )
-    session.commit()
+        session.add(
+            CandidateEvent(
+                candidate_id=candidate.id,  # type: ignore[arg-type]
+                action=step.action,
+                from_stage=before["stage"],
+                to_stage=step.target,
+                on=step_in.on,
+                note=step_in.note,
+                actor=scope.principal.name,
+            )
+        )
     return candidate
 
 

@@ -23,7 +23,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app.models import Candidate, CandidateFlow, CandidateStage, UnitClosure
-from app.tree.lineage import lock_lineage
 
 S = CandidateStage
 
@@ -76,7 +75,8 @@ def _add_to_flows(session: Session, source: sa.Selectable) -> sa.Executable:
 
 def record(session: Session, *, unit_id: int, before: Flows, after: Flows) -> None:
     """Apply a candidate's change of flows to its unit and every unit above it, in the caller's
-    transaction."""
+    transaction, which holds the unit's line (app/tree/lineage.py): a move of a unit above
+    reads the sums this adds to."""
     changes = [
         {
             "unit": unit_id,
@@ -91,8 +91,6 @@ def record(session: Session, *, unit_id: int, before: Flows, after: Flows) -> No
     changes = [c for c in changes if c["entered"] or c["exited"]]
     if not changes:
         return
-    # Against a move of a unit above: it reads the sums this adds to.
-    lock_lineage(session, unit_id)
     source = (
         select(
             col(UnitClosure.ancestor_id),
@@ -109,7 +107,8 @@ def record(session: Session, *, unit_id: int, before: Flows, after: Flows) -> No
 
 def carry_subtree(session: Session, *, unit_id: int, sign: int) -> None:
     """Add (`sign` 1) or take away (-1) the unit's subtree sums to or from every unit above it:
-    around a move, the old units above lose them and the new ones gain them."""
+    around a move, the old units above lose them and the new ones gain them. The caller holds
+    the old and new lines (app/tree/lineage.py), so no candidate's flows are added meanwhile."""
     flow = CandidateFlow
     source = (
         select(

@@ -9,14 +9,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.core import clock
 from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, UnitClosure
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 from app.tree.closure import lineage_ids, subtree_ids
-from app.tree.lineage import lock_lineage
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,8 @@ def _lineage(unit_id: int) -> sa.Select[Any]:
 
 
 def _check(session: Session, outcome: RecruitmentOutcome) -> None:
-    lock_lineage(session, outcome.unit_id)
+    """Under the outcome's line (`audited`): outcomes and admissions written meanwhile in the
+    line, or below it (their lines hold this unit), are seen."""
     if outcome.period_end < outcome.period_start:
         raise InvalidValueError("period_end", "period_end falls before period_start.")
     if outcome.period_start > clock.today():
@@ -103,12 +103,9 @@ def create_outcome(
     scope.named_unit(outcome_in.unit_id)
     scope.require_write(outcome_in.unit_id, "report admissions of this unit", REPORT_ROLES)
     outcome = RecruitmentOutcome.model_validate(outcome_in)
-    _check(session, outcome)
-    session.add(outcome)
-    record_event(
-        session, scope=scope, action="create", entity=outcome, before=None, unit_id=outcome.unit_id
-    )
-    session.commit()
+    with audited(session, scope=scope, action="create", entity=outcome, lines=[outcome.unit_id]):
+        _check(session, outcome)
+        session.add(outcome)
     return outcome
 
 
@@ -116,32 +113,16 @@ def update_outcome(
     session: Session, *, scope: Scope, outcome: RecruitmentOutcome, outcome_in: OutcomeUpdate
 ) -> RecruitmentOutcome:
     scope.require_write(outcome.unit_id, "change admissions of this unit", REPORT_ROLES)
-    before = snapshot(outcome)
-    with session.no_autoflush:
-        if not outcome.apply(outcome_in.model_dump(exclude_unset=True)):
-            return outcome
-        _check(session, outcome)
-    record_event(
-        session,
-        scope=scope,
-        action="update",
-        entity=outcome,
-        before=before,
-        unit_id=outcome.unit_id,
-    )
-    session.commit()
+    with (
+        audited(session, scope=scope, action="update", entity=outcome, lines=[outcome.unit_id]),
+        session.no_autoflush,
+    ):
+        if outcome.apply(outcome_in.model_dump(exclude_unset=True)):
+            _check(session, outcome)
     return outcome
 
 
 def delete_outcome(session: Session, *, scope: Scope, outcome: RecruitmentOutcome) -> None:
     scope.require_write(outcome.unit_id, "remove admissions of this unit", REPORT_ROLES)
-    record_event(
-        session,
-        scope=scope,
-        action="delete",
-        entity=outcome,
-        before=snapshot(outcome),
-        unit_id=outcome.unit_id,
-    )
-    session.delete(outcome)
-    session.commit()
+    with audited(session, scope=scope, action="delete", entity=outcome, lines=[outcome.unit_id]):
+        session.delete(outcome)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited, record_event, snapshot
 from app.core.errors import ConflictError, InvalidRowsError
 from app.core.pagination import PageParams, paginate
 from app.models import RecruitmentTarget, Unit
@@ -20,6 +20,7 @@ from app.recruitment.schemas import (
     TargetUpdate,
 )
 from app.tree.closure import subtree_ids
+from app.tree.lineage import lock_lines
 from app.units.service import get_unit
 
 
@@ -103,20 +104,17 @@ def _find(session: Session, unit_id: int, year: int) -> RecruitmentTarget | None
 def create_target(session: Session, *, scope: Scope, target_in: TargetCreate) -> RecruitmentTarget:
     unit = scope.named_unit(target_in.unit_id)
     scope.require_write(unit.parent_id, "assign targets to this unit (its parent's managers do)")
-    if unit.valid_to is not None:
-        raise ConflictError(f"Unit {unit.id} is closed: it takes no new targets.")
-    existing = _find(session, target_in.unit_id, target_in.year)
-    if existing is not None:
-        raise ConflictError(
-            f"Unit {target_in.unit_id} already has target {existing.id} for {target_in.year}: "
-            "change that one."
-        )
     target = RecruitmentTarget.model_validate(target_in)
-    session.add(target)
-    record_event(
-        session, scope=scope, action="create", entity=target, before=None, unit_id=target.unit_id
-    )
-    session.commit()
+    with audited(session, scope=scope, action="create", entity=target, lines=[unit.id]):
+        if unit.valid_to is not None:
+            raise ConflictError(f"Unit {unit.id} is closed: it takes no new targets.")
+        existing = _find(session, target_in.unit_id, target_in.year)
+        if existing is not None:
+            raise ConflictError(
+                f"Unit {target_in.unit_id} already has target {existing.id} for "
+                f"{target_in.year}: change that one."
+            )
+        session.add(target)
     return target
 
 
@@ -125,33 +123,16 @@ def update_target(
 ) -> RecruitmentTarget:
     parent_id = session.get_one(Unit, target.unit_id).parent_id
     scope.require_write(parent_id, "change this unit's targets (its parent's managers do)")
-    before = snapshot(target)
-    if target.apply(target_in.model_dump(exclude_unset=True)):
-        record_event(
-            session,
-            scope=scope,
-            action="update",
-            entity=target,
-            before=before,
-            unit_id=target.unit_id,
-        )
-        session.commit()
+    with audited(session, scope=scope, action="update", entity=target, lines=[target.unit_id]):
+        target.apply(target_in.model_dump(exclude_unset=True))
     return target
 
 
 def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) -> None:
     parent_id = session.get_one(Unit, target.unit_id).parent_id
     scope.require_write(parent_id, "remove this unit's targets (its parent's managers do)")
-    record_event(
-        session,
-        scope=scope,
-        action="delete",
-        entity=target,
-        before=snapshot(target),
-        unit_id=target.unit_id,
-    )
-    session.delete(target)
-    session.commit()
+    with audited(session, scope=scope, action="delete", entity=target, lines=[target.unit_id]):
+        session.delete(target)
 
 
 def get_allocation(
@@ -185,6 +166,8 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
     scope.named_unit(parent_id, "parent_id")
     scope.require_write(parent_id, "allocate targets to this unit's children")
     rows = allocation_in.targets
+    # First of all (app/tree/lineage.py): the parent's line and the children the rows name.
+    lock_lines(session, parent_id, *(row.unit_id for row in rows))
     children = {
         unit.id: unit
         for unit in session.execute(
@@ -219,6 +202,8 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
             )
         ).scalars()
     }
+    # Several records in one transaction: `audited` covers one record and commits it, so each
+    # row records its own event here and the allocation commits once.
     for row in rows:
         target = existing.get(row.unit_id)
         if target is None:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select, upda
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
-from app.audit.service import record_event, snapshot
+from app.audit.service import audited
 from app.core import clock
 from app.core.errors import (
     AppError,
@@ -23,7 +23,6 @@ from app.core.text import contains_pattern, search_key
 from app.models import Unit, UnitClosure, UnitKind
 from app.recruitment import flows
 from app.tree.closure import lineage_ids, open_on, subtree_ids
-from app.tree.lineage import lock_lineage
 from app.units.schemas import UnitCreate, UnitUpdate
 
 # A nested tree is built in memory; larger subtrees are read page by page from /descendants.
@@ -178,36 +177,38 @@ def _open_parent(session: Session, parent_id: int) -> Unit:
 
 def create_unit(session: Session, *, scope: Scope, unit_in: UnitCreate) -> Unit:
     scope.require_write(unit_in.parent_id, "create a unit there")
-    _ensure_code_free(session, unit_in.code)
-    parent = _open_parent(session, unit_in.parent_id) if unit_in.parent_id is not None else None
     unit = Unit.model_validate(
-        unit_in,
-        update={
-            "level": parent.level + 1 if parent else 0,
-            "search_key": search_key(unit_in.name, unit_in.code),
-        },
+        unit_in, update={"search_key": search_key(unit_in.name, unit_in.code)}
     )
-    session.add(unit)
-    session.flush()
-    session.execute(insert(UnitClosure).values(ancestor_id=unit.id, descendant_id=unit.id, depth=0))
-    if parent is not None:
+    # The closure rows reference every unit above: their line first.
+    with audited(session, scope=scope, action="create", entity=unit, lines=[unit_in.parent_id]):
+        _ensure_code_free(session, unit_in.code)
+        parent = _open_parent(session, unit_in.parent_id) if unit_in.parent_id is not None else None
+        unit.level = parent.level + 1 if parent else 0
+        session.add(unit)
+        session.flush()
         session.execute(
-            insert(UnitClosure).from_select(
-                ["ancestor_id", "descendant_id", "depth"],
-                select(
-                    col(UnitClosure.ancestor_id), sa.literal(unit.id), col(UnitClosure.depth) + 1
-                ).where(col(UnitClosure.descendant_id) == parent.id),
-            )
+            insert(UnitClosure).values(ancestor_id=unit.id, descendant_id=unit.id, depth=0)
         )
-    record_event(session, scope=scope, action="create", entity=unit, before=None, unit_id=unit.id)
-    session.commit()
+        if parent is not None:
+            session.execute(
+                insert(UnitClosure).from_select(
+                    ["ancestor_id", "descendant_id", "depth"],
+                    select(
+                        col(UnitClosure.ancestor_id),
+                        sa.literal(unit.id),
+                        col(UnitClosure.depth) + 1,
+                    ).where(col(UnitClosure.descendant_id) == parent.id),
+                )
+            )
     return unit
 
 
 def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
-    """Re-hang the unit's subtree under `new_parent` in the closure table and shift its levels."""
+    """Re-hang the unit's subtree under `new_parent` in the closure table and shift its levels.
+    The caller holds the old line, the new one and the subtree (app/tree/lineage.py): no
+    candidate's flows are added meanwhile, and no writer below waits on a row this updates."""
     assert unit.id is not None
-    lock_lineage(session, unit.id)  # against candidates' flows added meanwhile
     flows.carry_subtree(session, unit_id=unit.id, sign=-1)
     subtree = subtree_ids(unit.id)
     old_ancestors = lineage_ids(unit.id).where(col(UnitClosure.depth) > 0)
@@ -256,68 +257,73 @@ def _is_in_subtree(session: Session, *, root_id: int, unit_id: int) -> bool:
 
 def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpdate) -> Unit:
     scope.require_write(unit.id, "change this unit")
-    before = snapshot(unit)
     changes = unit_in.model_dump(exclude_unset=True)
-    if "code" in changes and changes["code"] != unit.code:
-        _ensure_code_free(session, changes["code"], exclude_id=unit.id)
-    valid_from = changes.get("valid_from", unit.valid_from)
-    if valid_from is not None and unit.valid_to is not None and unit.valid_to <= valid_from:
-        raise InvalidValueError(
-            "valid_from", f"The unit closed on {unit.valid_to}, before {valid_from}."
-        )
-    if changes.get("kind") in LEAF_KINDS and unit.kind not in LEAF_KINDS:
-        has_children = session.execute(
-            select(col(Unit.id)).where(col(Unit.parent_id) == unit.id)
-        ).first()
-        if has_children is not None:
-            raise ConflictError(
-                f"Unit {unit.code} has units below it and cannot become a {changes['kind']}."
-            )
-    if "parent_id" in changes and changes["parent_id"] != unit.parent_id:
-        new_parent_id = changes["parent_id"]
+    moves = "parent_id" in changes and changes["parent_id"] != unit.parent_id
+    assert unit.id is not None
+    if moves:
         if unit.valid_to is not None:
             raise ConflictError(f"Unit {unit.code} is closed and cannot be moved.")
-        scope.require_write(new_parent_id, "move a unit there")
-        new_parent = _open_parent(session, new_parent_id) if new_parent_id is not None else None
-        if new_parent is not None:
-            assert unit.id is not None
-            assert new_parent.id is not None
-            if _is_in_subtree(session, root_id=unit.id, unit_id=new_parent.id):
+        # Before any lock: a caller may not hold up a line it may not write to.
+        scope.require_write(changes["parent_id"], "move a unit there")
+    # A move locks both lines and the subtree whose levels it shifts, in the one order.
+    with audited(
+        session,
+        scope=scope,
+        action="update",
+        entity=unit,
+        lines=[unit.id, changes["parent_id"] if moves else None],
+        subtrees=[unit.id] if moves else [],
+    ):
+        if "code" in changes and changes["code"] != unit.code:
+            _ensure_code_free(session, changes["code"], exclude_id=unit.id)
+        valid_from = changes.get("valid_from", unit.valid_from)
+        if valid_from is not None and unit.valid_to is not None and unit.valid_to <= valid_from:
+            raise InvalidValueError(
+                "valid_from", f"The unit closed on {unit.valid_to}, before {valid_from}."
+            )
+        if changes.get("kind") in LEAF_KINDS and unit.kind not in LEAF_KINDS:
+            has_children = session.execute(
+                select(col(Unit.id)).where(col(Unit.parent_id) == unit.id)
+            ).first()
+            if has_children is not None:
                 raise ConflictError(
-                    f"Unit {new_parent.code} lies in the subtree of {unit.code}: "
-                    "that would make a cycle."
+                    f"Unit {unit.code} has units below it and cannot become a {changes['kind']}."
                 )
-        _move(session, unit=unit, new_parent=new_parent)
-    if "code" in changes or "name" in changes:
-        changes["search_key"] = search_key(
-            changes.get("name", unit.name), changes.get("code", unit.code)
-        )
-    if unit.apply(changes):
-        record_event(
-            session, scope=scope, action="update", entity=unit, before=before, unit_id=unit.id
-        )
-    session.commit()
+        if moves:
+            new_parent_id = changes["parent_id"]
+            new_parent = _open_parent(session, new_parent_id) if new_parent_id is not None else None
+            if new_parent is not None:
+                assert new_parent.id is not None
+                if _is_in_subtree(session, root_id=unit.id, unit_id=new_parent.id):
+                    raise ConflictError(
+                        f"Unit {new_parent.code} lies in the subtree of {unit.code}: "
+                        "that would make a cycle."
+                    )
+            _move(session, unit=unit, new_parent=new_parent)
+        if "code" in changes or "name" in changes:
+            changes["search_key"] = search_key(
+                changes.get("name", unit.name), changes.get("code", unit.code)
+            )
+        unit.apply(changes)
     return unit
 
 
 def close_unit(session: Session, *, scope: Scope, unit: Unit, valid_to: date) -> Unit:
     scope.require_write(unit.id, "close this unit")
-    if unit.valid_to is not None:
-        raise ConflictError(f"Unit {unit.code} already closed on {unit.valid_to}.")
-    if unit.valid_from is not None and valid_to <= unit.valid_from:
-        raise InvalidValueError(
-            "valid_to", f"valid_to must be after valid_from ({unit.valid_from})."
-        )
-    open_children = session.execute(
-        select(func.count()).where(col(Unit.parent_id) == unit.id, _not_closed(valid_to))
-    ).scalar_one()
-    if open_children:
-        raise ConflictError(
-            f"Unit {unit.code} still has {open_children} open unit(s) below it on {valid_to}: "
-            "close or move them first."
-        )
-    before = snapshot(unit)
-    unit.apply({"valid_to": valid_to})
-    record_event(session, scope=scope, action="close", entity=unit, before=before, unit_id=unit.id)
-    session.commit()
+    with audited(session, scope=scope, action="close", entity=unit, lines=[unit.id]):
+        if unit.valid_to is not None:
+            raise ConflictError(f"Unit {unit.code} already closed on {unit.valid_to}.")
+        if unit.valid_from is not None and valid_to <= unit.valid_from:
+            raise InvalidValueError(
+                "valid_to", f"valid_to must be after valid_from ({unit.valid_from})."
+            )
+        open_children = session.execute(
+            select(func.count()).where(col(Unit.parent_id) == unit.id, _not_closed(valid_to))
+        ).scalar_one()
+        if open_children:
+            raise ConflictError(
+                f"Unit {unit.code} still has {open_children} open unit(s) below it on "
+                f"{valid_to}: close or move them first."
+            )
+        unit.apply({"valid_to": valid_to})
     return unit
