@@ -1,15 +1,18 @@
 """Sign-in, credentials, users with their grants, and API keys."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
+from app.access.credentials import refuse_demo_account
 from app.access.scope import WRITE_ROLES, Scope
 from app.audit.service import record_event, snapshot
 from app.auth.schemas import ApiKeyCreate, GrantIn, PasswordChange, Token, UserCreate, UserUpdate
-from app.core.config import settings
+from app.core.config import Environment, settings
 from app.core.errors import (
     ConflictError,
     ForbiddenError,
@@ -39,38 +42,106 @@ from app.models import (
 )
 from app.models.base import utcnow_to_the_second
 
+logger = logging.getLogger(__name__)
 
-def sign_in(session: Session, *, username: str, password: str, client: str) -> Token:
-    if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
-        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
-    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
-    failures = list(
+
+def _reopens_at(
+    session: Session, *, counted: Mapped[str], value: str, limit: int, window_start: datetime
+) -> datetime | None:
+    """When sign-in reopens if `limit` failures of this username or address are in the window
+    (the oldest of the latest `limit` leaves it then); None if it is open."""
+    latest: list[datetime] = list(
         session.execute(
             select(col(SignInFailure.at))
-            .where(
-                col(SignInFailure.username) == username,
-                col(SignInFailure.client) == client,
-                col(SignInFailure.at) > window_start,
-            )
-            .order_by(col(SignInFailure.at))
+            .where(counted == value, col(SignInFailure.at) > window_start)
+            .order_by(col(SignInFailure.at).desc())
+            .limit(limit)
         ).scalars()
     )
-    if len(failures) >= settings.sign_in_max_failures:
-        reopens = failures[-settings.sign_in_max_failures] - window_start
+    if len(latest) < limit:
+        return None
+    return latest[-1] + timedelta(seconds=settings.sign_in_window_seconds)
+
+
+def _refuse_when_locked(
+    session: Session, *, username: str, client: str, window_start: datetime
+) -> None:
+    reopens = {
+        "from this address": _reopens_at(
+            session,
+            counted=col(SignInFailure.client),
+            value=client,
+            limit=settings.sign_in_max_failures_per_address,
+            window_start=window_start,
+        ),
+        "for this username": _reopens_at(
+            session,
+            counted=col(SignInFailure.username),
+            value=username,
+            limit=settings.sign_in_max_failures_per_username,
+            window_start=window_start,
+        ),
+    }
+    locks = {reason: at for reason, at in reopens.items() if at is not None}
+    if locks:  # the wait is until every lock has reopened
+        wait = max(locks.values()) - utcnow()
         raise TooManyRequestsError(
-            "Too many failed sign-ins for this username from this address; wait and retry.",
-            retry_after=max(1, int(reopens.total_seconds()) + 1),
+            f"Too many failed sign-ins {' and '.join(locks)}; wait and retry.",
+            retry_after=max(1, int(wait.total_seconds()) + 1),
         )
+
+
+def sign_in(session: Session, *, username: str, password: str, client: str) -> Token:
+    """A token for the right password, unless too many sign-ins failed lately for this username
+    (from any address) or from this address (for any username): then 429, decided before the
+    password is looked at, so a locked-out guess learns nothing."""
+    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
+    _refuse_when_locked(session, username=username, client=client, window_start=window_start)
+    if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
+        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+    # Counted as a failure before the password is checked (a tenth of a second of argon2), so
+    # that concurrent guesses see each other: counting after let 24 of 30 simultaneous guesses
+    # through a limit of 5. Only the check-and-insert just above can still race.
+    attempt = SignInFailure(username=username, client=client)
+    session.add(attempt)
+    session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
+    session.flush()
+    attempt_id = attempt.id
+    session.commit()
     user = session.execute(select(User).where(col(User.username) == username)).scalars().first()
     valid = verify_password(password, user.password_hash if user else DUMMY_PASSWORD_HASH)
     if user is None or not valid or not user.is_active:
-        session.add(SignInFailure(username=username, client=client))
-        session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
-        session.commit()
         raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+    if user.is_demo:
+        refuse_demo_account(user.username, what="This is")
+    session.execute(delete(SignInFailure).where(col(SignInFailure.id) == attempt_id))
+    session.commit()
     assert user.id is not None
     token, lifetime = create_access_token(user.id)
     return Token(access_token=token, expires_in=lifetime)
+
+
+def demo_usernames(session: Session) -> list[str]:
+    """The demo accounts in the database (made by the development seed), by username."""
+    return list(
+        session.execute(
+            select(col(User.username)).where(col(User.is_demo)).order_by(col(User.username))
+        ).scalars()
+    )
+
+
+def warn_about_demo_accounts(session: Session) -> list[str]:
+    """Log a warning naming the demo accounts if they are refused here (outside development), so
+    that whoever starts the service learns why `admin` cannot sign in; returns their names."""
+    names = demo_usernames(session) if settings.env != Environment.development else []
+    if names:
+        logger.warning(
+            "CAMKET_ENV=%s: demo accounts %s cannot sign in, nor their tokens and API keys "
+            "work; create real accounts with `camket create-user`, then disable these.",
+            settings.env.value,
+            ", ".join(names),
+        )
+    return names
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -102,7 +173,10 @@ def _check_grant_unit(session: Session, grant: GrantIn, field: str) -> None:
         raise InvalidReferenceError(field, f"Unit {grant.unit_id} does not exist.")
 
 
-def create_user(session: Session, *, scope: Scope, user_in: UserCreate) -> User:
+def create_user(
+    session: Session, *, scope: Scope, user_in: UserCreate, is_demo: bool = False
+) -> User:
+    """`is_demo` only from the development seed: no client can make a demo account."""
     scope.require_admin("create users")
     if session.execute(select(col(User.id)).where(col(User.username) == user_in.username)).first():
         raise ConflictError(f"The username {user_in.username!r} is taken.")
@@ -113,6 +187,7 @@ def create_user(session: Session, *, scope: Scope, user_in: UserCreate) -> User:
         update={
             "password_hash": hash_password(user_in.password),
             "tokens_valid_from": utcnow_to_the_second(),
+            "is_demo": is_demo,
         },
     )
     session.add(user)
