@@ -25,8 +25,8 @@ def refuse_demo_account(username: str, *, what: str) -> None:
     created work only in development, so a database seeded there is safe to run in production."""
     if settings.env != Environment.development:
         raise DemoAccountError(
-            f"{what} the demo account {username!r}, which works only when "
-            f"CAMKET_ENV=development (this is {settings.env.value}); sign in with a real "
+            f"{what} the demo account {username!r}: demo accounts have public passwords and "
+            f"work only when CAMKET_ENV=development, not {settings.env.value}. Use a real "
             "account (`camket create-user`)."
         )
 

@@ -101,7 +101,7 @@ def sign_in(session: Session, *, username: str, password: str, client: str) -> T
         raise UnauthorizedError("Wrong username or password, or the account is disabled.")
     # Counted as a failure before the password is checked (a tenth of a second of argon2), so
     # that concurrent guesses see each other: counting after let 24 of 30 simultaneous guesses
-    # through a limit of 5. Only the check-and-insert just above can still race.
+    # through a limit of 5. Only the moment between the check above and this insert can race.
     attempt = SignInFailure(username=username, client=client)
     session.add(attempt)
     session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
@@ -136,8 +136,8 @@ def warn_about_demo_accounts(session: Session) -> list[str]:
     names = demo_usernames(session) if settings.env != Environment.development else []
     if names:
         logger.warning(
-            "CAMKET_ENV=%s: demo accounts %s cannot sign in, nor their tokens and API keys "
-            "work; create real accounts with `camket create-user`, then disable these.",
+            "CAMKET_ENV=%s: demo accounts %s are refused (sign-in, tokens and their API "
+            "keys); create real accounts with `camket create-user`, then disable these.",
             settings.env.value,
             ", ".join(names),
         )
