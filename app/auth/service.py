@@ -4,6 +4,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
@@ -46,14 +47,24 @@ logger = logging.getLogger(__name__)
 
 
 def _reopens_at(
-    session: Session, *, counted: Mapped[str], value: str, limit: int, window_start: datetime
+    session: Session,
+    *,
+    counted: Mapped[str],
+    value: str,
+    limit: int,
+    window_start: datetime,
+    attempt_id: int,
 ) -> datetime | None:
-    """When sign-in reopens if `limit` failures of this username or address are in the window
-    (the oldest of the latest `limit` leaves it then); None if it is open."""
+    """When sign-in reopens if `limit` earlier failures of this username or address are in the
+    window (the oldest of the latest `limit` leaves it then); None if it is open."""
     latest: list[datetime] = list(
         session.execute(
             select(col(SignInFailure.at))
-            .where(counted == value, col(SignInFailure.at) > window_start)
+            .where(
+                counted == value,
+                col(SignInFailure.at) > window_start,
+                col(SignInFailure.id) != attempt_id,
+            )
             .order_by(col(SignInFailure.at).desc())
             .limit(limit)
         ).scalars()
@@ -63,51 +74,71 @@ def _reopens_at(
     return latest[-1] + timedelta(seconds=settings.sign_in_window_seconds)
 
 
-def _refuse_when_locked(
-    session: Session, *, username: str, client: str, window_start: datetime
-) -> None:
+def _lockout(
+    session: Session, *, attempt: SignInFailure, window_start: datetime
+) -> TooManyRequestsError | None:
+    assert attempt.id is not None
     reopens = {
         "from this address": _reopens_at(
             session,
             counted=col(SignInFailure.client),
-            value=client,
+            value=attempt.client,
             limit=settings.sign_in_max_failures_per_address,
             window_start=window_start,
+            attempt_id=attempt.id,
         ),
         "for this username": _reopens_at(
             session,
             counted=col(SignInFailure.username),
-            value=username,
+            value=attempt.username,
             limit=settings.sign_in_max_failures_per_username,
             window_start=window_start,
+            attempt_id=attempt.id,
         ),
     }
     locks = {reason: at for reason, at in reopens.items() if at is not None}
-    if locks:  # the wait is until every lock has reopened
-        wait = max(locks.values()) - utcnow()
-        raise TooManyRequestsError(
-            f"Too many failed sign-ins {' and '.join(locks)}; wait and retry.",
-            retry_after=max(1, int(wait.total_seconds()) + 1),
+    if not locks:
+        return None
+    wait = max(locks.values()) - utcnow()  # until every lock has reopened
+    return TooManyRequestsError(
+        f"Too many failed sign-ins {' and '.join(locks)}; wait and retry.",
+        retry_after=max(1, int(wait.total_seconds()) + 1),
+    )
+
+
+def _record_attempt(session: Session, *, username: str, client: str) -> int:
+    """Count a sign-in attempt as a failure until its password proves right; raises 429 instead
+    if this username or address already failed too often. Either way before argon2 runs (a tenth
+    of a second), with concurrent attempts held off until this one is counted: when failures
+    were counted after the check, 24 of 30 simultaneous guesses got through a limit of 5."""
+    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
+    if session.get_bind().dialect.name == "postgresql":
+        # Conflicts with itself only (and with the inserts and deletes of other sign-ins), for
+        # the few milliseconds until the commit below.
+        session.execute(
+            sa.text(f"LOCK TABLE {SignInFailure.__tablename__} IN SHARE ROW EXCLUSIVE MODE")
         )
+    attempt = SignInFailure(username=username, client=client)
+    session.add(attempt)
+    session.flush()  # on SQLite this write takes the database's one writer lock
+    locked = _lockout(session, attempt=attempt, window_start=window_start)
+    if locked is not None:
+        session.rollback()  # a refused attempt is not counted: the lock does not extend itself
+        raise locked
+    session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
+    assert attempt.id is not None
+    attempt_id = attempt.id
+    session.commit()
+    return attempt_id
 
 
 def sign_in(session: Session, *, username: str, password: str, client: str) -> Token:
     """A token for the right password, unless too many sign-ins failed lately for this username
     (from any address) or from this address (for any username): then 429, decided before the
     password is looked at, so a locked-out guess learns nothing."""
-    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
-    _refuse_when_locked(session, username=username, client=client, window_start=window_start)
     if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
         raise UnauthorizedError("Wrong username or password, or the account is disabled.")
-    # Counted as a failure before the password is checked (a tenth of a second of argon2), so
-    # that concurrent guesses see each other: counting after let 24 of 30 simultaneous guesses
-    # through a limit of 5. Only the moment between the check above and this insert can race.
-    attempt = SignInFailure(username=username, client=client)
-    session.add(attempt)
-    session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
-    session.flush()
-    attempt_id = attempt.id
-    session.commit()
+    attempt_id = _record_attempt(session, username=username, client=client)
     user = session.execute(select(User).where(col(User.username) == username)).scalars().first()
     valid = verify_password(password, user.password_hash if user else DUMMY_PASSWORD_HASH)
     if user is None or not valid or not user.is_active:
