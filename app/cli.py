@@ -1,7 +1,7 @@
 """`camket`: run the service and manage its database, all from the same settings."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -108,6 +108,20 @@ def create_user(
     typer.echo(f"created user {user.username} (id {user.id}) as {role.value}")
 
 
+def server_options(*, host: str, port: int) -> dict[str, Any]:
+    """uvicorn's options for `camket serve` (the tests serve with the same)."""
+    return {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level,
+        "access_log": False,  # the app logs one structured line per request itself
+        # X-Forwarded-For is believed only from these peers (none by default: uvicorn's own
+        # default trusts 127.0.0.1, whose clients could then pick their sign-in address).
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = settings.host,
@@ -115,15 +129,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API with uvicorn."""
+    with Session(engine) as session:
+        auth.warn_about_demo_accounts(session)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
-        log_level=settings.log_level,
-        access_log=False,  # the app logs one structured line per request itself
-        proxy_headers=True,
+        **server_options(host=host, port=port),
     )
 
 

@@ -247,7 +247,8 @@ def _seed_outcomes(
             tally["updated"] += 1
 
 
-# Development only: accounts to try the API with, documented in the README.
+# Development only: accounts to try the API with, documented in the README. Marked as demo
+# accounts, which are refused outside development (their passwords are public).
 DEMO_ACCOUNTS = [
     {
         "username": "admin",
@@ -277,7 +278,10 @@ def _seed_demo_accounts(
             for g in row["grants"]
         ]
         auth.create_user(
-            session, scope=scope, user_in=UserCreate.model_validate({**row, "grants": grants})
+            session,
+            scope=scope,
+            user_in=UserCreate.model_validate({**row, "grants": grants}),
+            is_demo=True,
         )
         tally["created"] += 1
 

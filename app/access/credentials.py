@@ -7,12 +7,28 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import Principal
-from app.core.errors import UnauthorizedError
+from app.core.config import Environment, settings
+from app.core.errors import ForbiddenError, UnauthorizedError
 from app.core.security import decode_access_token, hash_api_secret, same_hash, split_api_key
 from app.models import ApiKey, Grant, User, utcnow
 
 # API keys record their last use at most this often, so that reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class DemoAccountError(ForbiddenError):
+    type = "/problems/demo-account"
+
+
+def refuse_demo_account(username: str, *, what: str) -> None:
+    """Demo accounts have public passwords (README): they, their tokens and the API keys they
+    created work only in development, so a database seeded there is safe to run in production."""
+    if settings.env != Environment.development:
+        raise DemoAccountError(
+            f"{what} the demo account {username!r}: demo accounts have public passwords and "
+            f"work only when CAMKET_ENV=development, not {settings.env.value}. Use a real "
+            "account (`camket create-user`)."
+        )
 
 
 # Every request runs this: the user and its grants in one statement of plain columns, built once.
@@ -21,6 +37,7 @@ _USER_AND_GRANTS = (
         col(User.username),
         col(User.is_active),
         col(User.tokens_valid_from),
+        col(User.is_demo),
         col(Grant.role),
         col(Grant.unit_id),
     )
@@ -37,6 +54,8 @@ def authenticate_token(session: Session, *, token: str) -> Principal:
         raise UnauthorizedError("The token is invalid or expired, or the account is disabled.")
     if claims.issued_at < rows[0].tokens_valid_from:
         raise UnauthorizedError("The token was revoked (password changed); sign in again.")
+    if rows[0].is_demo:
+        refuse_demo_account(rows[0].username, what="The token belongs to")
     grants = tuple((row.role, row.unit_id) for row in rows if row.role is not None)
     return Principal(name=rows[0].username, grants=grants, user_id=claims.user_id)
 
@@ -58,6 +77,8 @@ def authenticate_api_key(session: Session, *, key: str) -> Principal:
     creator = session.get(User, api_key.created_by_id)
     if creator is None or not creator.is_active:
         raise UnauthorizedError("The API key's creator is disabled.")
+    if creator.is_demo:
+        refuse_demo_account(creator.username, what="The API key was created by")
     now = utcnow()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         # Committed here, before the endpoint runs: a bookkeeping write, not a change to audit,

@@ -69,14 +69,16 @@ class Me(BaseModel):
     "/token",
     response_model=Token,
     summary="Sign in",
-    responses=problem_responses(401, 429),
+    responses=problem_responses(401, 403, 429),
 )
 def sign_in(
     request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:
     """OAuth2 password flow: a form with `username` and `password` gives a bearer token. After
-    several failures for the same username from the same address, answers 429 with
-    `Retry-After`."""
+    several failures for one username (from any address), or from one address (for any
+    username), answers 429 with `Retry-After`, whatever the password. Demo accounts answer 403
+    outside development."""
+    # The peer uvicorn resolved: X-Forwarded-For counts only from CAMKET_FORWARDED_ALLOW_IPS.
     client = (request.client.host if request.client else "unknown")[:64]
     return service.sign_in(session, username=form.username, password=form.password, client=client)
 

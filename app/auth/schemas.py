@@ -51,6 +51,10 @@ class UserUpdate(InputModel):
 
 class UserPublic(UserBase):
     id: int
+    is_demo: bool = Field(
+        description="Made by the development seed with a public password: refused outside "
+        "development, with its tokens and API keys."
+    )
     created_at: datetime
     updated_at: datetime
     grants: list[GrantPublic] = Field(default_factory=list)

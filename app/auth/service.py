@@ -1,15 +1,19 @@
 """Sign-in, credentials, users with their grants, and API keys."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
+from app.access.credentials import refuse_demo_account
 from app.access.scope import WRITE_ROLES, Scope
 from app.audit.service import record_event, snapshot
 from app.auth.schemas import ApiKeyCreate, GrantIn, PasswordChange, Token, UserCreate, UserUpdate
-from app.core.config import settings
+from app.core.config import Environment, settings
 from app.core.errors import (
     ConflictError,
     ForbiddenError,
@@ -39,38 +43,136 @@ from app.models import (
 )
 from app.models.base import utcnow_to_the_second
 
+logger = logging.getLogger(__name__)
 
-def sign_in(session: Session, *, username: str, password: str, client: str) -> Token:
-    if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
-        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
-    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
-    failures = list(
+
+def _reopens_at(
+    session: Session,
+    *,
+    counted: Mapped[str],
+    value: str,
+    limit: int,
+    window_start: datetime,
+    attempt_id: int,
+) -> datetime | None:
+    """When sign-in reopens if `limit` earlier failures of this username or address are in the
+    window (the oldest of the latest `limit` leaves it then); None if it is open."""
+    latest: list[datetime] = list(
         session.execute(
             select(col(SignInFailure.at))
             .where(
-                col(SignInFailure.username) == username,
-                col(SignInFailure.client) == client,
+                counted == value,
                 col(SignInFailure.at) > window_start,
+                col(SignInFailure.id) != attempt_id,
             )
-            .order_by(col(SignInFailure.at))
+            .order_by(col(SignInFailure.at).desc())
+            .limit(limit)
         ).scalars()
     )
-    if len(failures) >= settings.sign_in_max_failures:
-        reopens = failures[-settings.sign_in_max_failures] - window_start
-        raise TooManyRequestsError(
-            "Too many failed sign-ins for this username from this address; wait and retry.",
-            retry_after=max(1, int(reopens.total_seconds()) + 1),
+    if len(latest) < limit:
+        return None
+    return latest[-1] + timedelta(seconds=settings.sign_in_window_seconds)
+
+
+def _lockout(
+    session: Session, *, attempt: SignInFailure, window_start: datetime
+) -> TooManyRequestsError | None:
+    assert attempt.id is not None
+    reopens = {
+        "from this address": _reopens_at(
+            session,
+            counted=col(SignInFailure.client),
+            value=attempt.client,
+            limit=settings.sign_in_max_failures_per_address,
+            window_start=window_start,
+            attempt_id=attempt.id,
+        ),
+        "for this username": _reopens_at(
+            session,
+            counted=col(SignInFailure.username),
+            value=attempt.username,
+            limit=settings.sign_in_max_failures_per_username,
+            window_start=window_start,
+            attempt_id=attempt.id,
+        ),
+    }
+    locks = {reason: at for reason, at in reopens.items() if at is not None}
+    if not locks:
+        return None
+    wait = max(locks.values()) - utcnow()  # until every lock has reopened
+    return TooManyRequestsError(
+        f"Too many failed sign-ins {' and '.join(locks)}; wait and retry.",
+        retry_after=max(1, int(wait.total_seconds()) + 1),
+    )
+
+
+def _record_attempt(session: Session, *, username: str, client: str) -> int:
+    """Count a sign-in attempt as a failure until its password proves right; raises 429 instead
+    if this username or address already failed too often. Either way before argon2 runs (a tenth
+    of a second), with concurrent attempts held off until this one is counted: when failures
+    were counted after the check, 24 of 30 simultaneous guesses got through a limit of 5."""
+    window_start = utcnow() - timedelta(seconds=settings.sign_in_window_seconds)
+    if session.get_bind().dialect.name == "postgresql":
+        # Conflicts with itself only (and with the inserts and deletes of other sign-ins), for
+        # the few milliseconds until the commit below.
+        session.execute(
+            sa.text(f"LOCK TABLE {SignInFailure.__tablename__} IN SHARE ROW EXCLUSIVE MODE")
         )
+    attempt = SignInFailure(username=username, client=client)
+    session.add(attempt)
+    session.flush()  # on SQLite this write takes the database's one writer lock
+    locked = _lockout(session, attempt=attempt, window_start=window_start)
+    if locked is not None:
+        session.rollback()  # a refused attempt is not counted: the lock does not extend itself
+        raise locked
+    session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
+    assert attempt.id is not None
+    attempt_id = attempt.id
+    session.commit()
+    return attempt_id
+
+
+def sign_in(session: Session, *, username: str, password: str, client: str) -> Token:
+    """A token for the right password, unless too many sign-ins failed lately for this username
+    (from any address) or from this address (for any username): then 429, decided before the
+    password is looked at, so a locked-out guess learns nothing."""
+    if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
+        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+    attempt_id = _record_attempt(session, username=username, client=client)
     user = session.execute(select(User).where(col(User.username) == username)).scalars().first()
     valid = verify_password(password, user.password_hash if user else DUMMY_PASSWORD_HASH)
     if user is None or not valid or not user.is_active:
-        session.add(SignInFailure(username=username, client=client))
-        session.execute(delete(SignInFailure).where(col(SignInFailure.at) < window_start))
-        session.commit()
         raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+    if user.is_demo:
+        refuse_demo_account(user.username, what="This is")
+    session.execute(delete(SignInFailure).where(col(SignInFailure.id) == attempt_id))
+    session.commit()
     assert user.id is not None
     token, lifetime = create_access_token(user.id)
     return Token(access_token=token, expires_in=lifetime)
+
+
+def demo_usernames(session: Session) -> list[str]:
+    """The demo accounts in the database (made by the development seed), by username."""
+    return list(
+        session.execute(
+            select(col(User.username)).where(col(User.is_demo)).order_by(col(User.username))
+        ).scalars()
+    )
+
+
+def warn_about_demo_accounts(session: Session) -> list[str]:
+    """Log a warning naming the demo accounts if they are refused here (outside development), so
+    that whoever starts the service learns why `admin` cannot sign in; returns their names."""
+    names = demo_usernames(session) if settings.env != Environment.development else []
+    if names:
+        logger.warning(
+            "CAMKET_ENV=%s: demo accounts %s are refused (sign-in, tokens and their API "
+            "keys); create real accounts with `camket create-user`, then disable these.",
+            settings.env.value,
+            ", ".join(names),
+        )
+    return names
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -102,7 +204,10 @@ def _check_grant_unit(session: Session, grant: GrantIn, field: str) -> None:
         raise InvalidReferenceError(field, f"Unit {grant.unit_id} does not exist.")
 
 
-def create_user(session: Session, *, scope: Scope, user_in: UserCreate) -> User:
+def create_user(
+    session: Session, *, scope: Scope, user_in: UserCreate, is_demo: bool = False
+) -> User:
+    """`is_demo` only from the development seed: no client can make a demo account."""
     scope.require_admin("create users")
     if session.execute(select(col(User.id)).where(col(User.username) == user_in.username)).first():
         raise ConflictError(f"The username {user_in.username!r} is taken.")
@@ -113,6 +218,7 @@ def create_user(session: Session, *, scope: Scope, user_in: UserCreate) -> User:
         update={
             "password_hash": hash_password(user_in.password),
             "tokens_valid_from": utcnow_to_the_second(),
+            "is_demo": is_demo,
         },
     )
     session.add(user)

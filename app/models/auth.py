@@ -44,6 +44,9 @@ class User(UserBase, TimestampMixin, table=True):
     password_hash: str = Field(max_length=255)
     # Tokens issued before this moment are refused (password change, deactivation).
     tokens_valid_from: datetime = Field(default_factory=utcnow_to_the_second, sa_type=UTCDateTime)
+    # Made by the development seed with a public password: refused outside development, with
+    # their tokens and API keys (app/access/credentials.py).
+    is_demo: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class GrantBase(SQLModel):
@@ -79,13 +82,19 @@ class ApiKey(GrantBase, TimestampMixin, table=True):
 
 
 class SignInFailure(SQLModel, table=True):
-    """Failed sign-ins, counted per username and client address to slow down guessing.
+    """Failed sign-ins, counted per username (from any address) and per client address (for any
+    username) to slow down guessing; a row is written before the password is checked, so that
+    concurrent guesses count too, and removed when the sign-in succeeds.
 
     Kept in the database so that every API process behind a load balancer counts the same.
     """
 
     __tablename__ = "sign_in_failure"
-    __table_args__ = (sa.Index("ix_sign_in_failure_lookup", "username", "client", "at"),)
+    # One per count: the latest failures of a username, or of an address, in the window.
+    __table_args__ = (
+        sa.Index("ix_sign_in_failure_username_at", "username", "at"),
+        sa.Index("ix_sign_in_failure_client_at", "client", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=USERNAME_MAX_LENGTH)

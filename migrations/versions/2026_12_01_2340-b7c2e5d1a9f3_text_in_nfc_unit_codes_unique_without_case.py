@@ -16,7 +16,7 @@ The downgrade drops the index only: normalisation is not undone (nothing records
 in another form, and NFC is the same text).
 
 Revision ID: b7c2e5d1a9f3
-Revises: 35a106cd56c0
+Revises: 027a1c98d13d
 Create Date: 2026-12-01 23:40:00.000000
 """
 
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7c2e5d1a9f3"
-down_revision: str | None = "35a106cd56c0"
+down_revision: str | None = "027a1c98d13d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

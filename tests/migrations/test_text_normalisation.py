@@ -13,7 +13,7 @@ from app.cli import alembic_config
 from tests.conftest import DATABASE_URL
 from tests.factories import make_directive, make_person, make_unit
 
-BEFORE = "35a106cd56c0"
+BEFORE = "027a1c98d13d"
 NAME = "Đảng bộ xã Hương Sơn"
 
 
