@@ -1,14 +1,18 @@
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from app.core.config import settings
+from app.core.config import PROJECT_DIR, settings
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,3 +78,31 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 # scope="function": the session is closed as soon as the endpoint returns, before the response is
 # validated and sent, so a connection is never held while waiting for another worker thread.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.attributes["database_url"] = database_url or settings.database_url
+    return config
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    """The revisions `camket migrate` leads to; read from the scripts once per process."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def schema_problem(connection: Connection) -> str | None:
+    """Why this code cannot serve the database's schema, or None when it is at the head. An
+    unmigrated database answers every request with 500s ("no such table"), one behind or ahead
+    with subtler errors: neither is ready."""
+    current = frozenset(MigrationContext.configure(connection).get_current_heads())
+    heads = migration_heads()
+    if current == heads:
+        return None
+    if not current:
+        return "the database has no schema yet: run `camket migrate`"
+    return (
+        f"the database schema is at revision {', '.join(sorted(current))}, this version needs "
+        f"{', '.join(sorted(heads))}: run `camket migrate`"
+    )
