@@ -302,13 +302,14 @@ async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
 # (class 08), the server is shutting down or starting (57P01-57P03), it ran out of resources
 # (class 53), or the transaction lost a serialization or deadlock race (40001, 40P01).
 _RETRYABLE_SQLSTATES = ("08", "40001", "40P01", "53", "57P01", "57P02", "57P03")
-# SQLite gives no codes, only messages: the one writer's lock outlasted busy_timeout, or the file
-# cannot be opened or read.
+# SQLite's result codes (extended ones start with these): the one writer's lock outlasted
+# busy_timeout, or the file cannot be opened, read or grown. https://www.sqlite.org/rescode.html
 _RETRYABLE_SQLITE = (
-    "database is locked",
-    "database table is locked",
-    "unable to open database file",
-    "disk i/o error",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
 )
 
 
@@ -322,9 +323,9 @@ def database_unavailable(exc: BaseException) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate is not None:
         return str(sqlstate).startswith(_RETRYABLE_SQLSTATES)
-    message = str(exc.orig).lower()
-    if exc.orig.__class__.__module__ == "sqlite3":
-        return any(fragment in message for fragment in _RETRYABLE_SQLITE)
+    sqlite_code = getattr(exc.orig, "sqlite_errorname", None)
+    if sqlite_code is not None:
+        return str(sqlite_code).startswith(_RETRYABLE_SQLITE)
     # psycopg: a connection that failed to open or broke has no SQLSTATE.
     return exc.orig.__class__.__name__ in {"OperationalError", "InterfaceError"}
 

@@ -6,20 +6,22 @@ import sqlite3
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from app import idempotency
+from app.core.errors import database_unavailable
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 from tests.factories import PASSWORD, assert_problem, make_principal, make_unit
 
@@ -208,3 +210,47 @@ def test_an_answer_that_cannot_be_stored_for_replay_is_still_delivered(
     )
     assert response.status_code == 201
     assert "idempotent answer not stored" in caplog.text
+
+
+def _wrapped(error: Exception) -> DBAPIError:
+    return DBAPIError.instance("SELECT 1", {}, error, type(error))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (psycopg.errors.SerializationFailure("could not serialize access"), True),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.TooManyConnections("too many clients"), True),
+        (psycopg.OperationalError("connection failed: Connection refused"), True),
+        (psycopg.InterfaceError("the connection is closed"), True),
+        (psycopg.errors.UndefinedTable("relation does not exist"), False),
+        (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), False),
+        (psycopg.errors.UniqueViolation("duplicate key"), False),
+    ],
+)
+def test_which_postgresql_errors_are_worth_a_retry(error: Exception, retryable: bool) -> None:
+    assert database_unavailable(_wrapped(error)) is retryable
+
+
+def test_which_sqlite_errors_are_worth_a_retry(tmp_path: Path) -> None:
+    def error_of(action: Callable[[], object]) -> sqlite3.Error:
+        with pytest.raises(sqlite3.Error) as caught:
+            action()
+        return caught.value
+
+    path = tmp_path / "x.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER REFERENCES t (x))")
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0.01)
+    locked = error_of(lambda: other.execute("INSERT INTO t VALUES (1)"))
+    unopenable = error_of(lambda: sqlite3.connect(tmp_path / "x.db" / "y.db"))
+    no_table = error_of(lambda: other.execute("SELECT * FROM nowhere"))
+    holder.rollback()
+    holder.close()
+    other.close()
+    assert database_unavailable(_wrapped(locked))
+    assert database_unavailable(_wrapped(unopenable))
+    assert not database_unavailable(_wrapped(no_table))
