@@ -6,16 +6,16 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 from alembic import command
-from alembic.config import Config
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app.access.scope import SYSTEM, Scope
 from app.auth import service as auth
 from app.auth.schemas import GrantIn, UserCreate
-from app.core.config import PROJECT_DIR, settings
-from app.core.db import engine
+from app.core.config import settings
+from app.core.db import alembic_config, engine, schema_problem
 from app.core.errors import AppError
 from app.generate import Scale, generate
 from app.models import Role, Unit
@@ -23,12 +23,6 @@ from app.recruitment import flows
 from app.seed import load_seed
 
 cli = typer.Typer(help="Cam Kết: party-building directive reporting API.", no_args_is_help=True)
-
-
-def alembic_config(database_url: str | None = None) -> Config:
-    config = Config(str(PROJECT_DIR / "alembic.ini"))
-    config.attributes["database_url"] = database_url or settings.database_url
-    return config
 
 
 @cli.command()
@@ -128,7 +122,15 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = settings.port,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn, once the database's schema is at the latest migration."""
+    try:
+        with engine.connect() as connection:
+            problem = schema_problem(connection)
+    except SQLAlchemyError as error:
+        problem = f"the database cannot be reached: {error.__cause__ or error}"
+    if problem is not None:
+        typer.echo(f"camket serve: refusing to start, {problem}.", err=True)
+        raise typer.Exit(code=1)
     with Session(engine) as session:
         auth.warn_about_demo_accounts(session)
     uvicorn.run(

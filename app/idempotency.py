@@ -7,6 +7,7 @@ and is told to retry; a failed request leaves no claim, so a retry runs anew.
 """
 
 import hashlib
+import logging
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from anyio import to_thread
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,8 +24,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.access.deps import CurrentPrincipal
 from app.core.config import settings
 from app.core.db import SessionDep, engine
-from app.core.errors import AppError, ConflictError
+from app.core.errors import AppError, ConflictError, database_unavailable
 from app.models import IdempotencyRecord, utcnow
+
+logger = logging.getLogger(__name__)
 
 HEADER = "idempotency-key"
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -175,7 +178,16 @@ class IdempotencyMiddleware:
         await self.app(scope, replay_body, capture)
         record_id = state.get("idempotency_record_id")
         if record_id is not None and 200 <= status < 300:
-            await to_thread.run_sync(_store, record_id, status, headers, b"".join(response_body))
+            try:
+                await to_thread.run_sync(
+                    _store, record_id, status, headers, b"".join(response_body)
+                )
+            except DBAPIError as error:
+                if not database_unavailable(error):
+                    raise
+                # The answer is sent already and the change committed: a retry with this key
+                # is told to wait (409) until the claim expires, and never runs twice.
+                logger.warning("idempotent answer not stored for %s: %s", scope["path"], error.orig)
 
 
 # Add to the `dependencies` of every POST operation that creates or changes something.

@@ -32,15 +32,31 @@ def run_migrations_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
         # SQLite alters tables by copying them; batch mode does that for every ALTER.
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if sqlite:
+        # Batch mode drops the old table after copying it: with foreign keys enforced that drop
+        # deletes its rows first and fails once another table refers to them (a candidate's
+        # events). SQLite's own advice for altering tables: enforcement off (outside any
+        # transaction, or the pragma does nothing), then a check that every reference still
+        # holds. https://www.sqlite.org/lang_altertable.html#otheralter
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left references broken: {broken[:10]}")
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def run_migrations_online() -> None:

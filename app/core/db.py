@@ -1,14 +1,18 @@
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from app.core.config import settings
+from app.core.config import PROJECT_DIR, settings
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -65,7 +69,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        if read:
+        if read and not session.info.get(_SNAPSHOT):
             session.close()
         else:  # may roll back on the server
             await run_in_threadpool(session.close)
@@ -74,3 +78,59 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 # scope="function": the session is closed as soon as the endpoint returns, before the response is
 # validated and sent, so a connection is never held while waiting for another worker thread.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_SNAPSHOT = "snapshot"
+
+
+def get_snapshot_session(session: SessionDep) -> Session:
+    """The request's session, reading one snapshot of the database from its first statement
+    to the last. A report runs several statements (its rows, its totals, its list); read in
+    autocommit each would see the commits made meanwhile, and rows and totals could disagree.
+
+    PostgreSQL: one `REPEATABLE READ, READ ONLY` transaction. SQLite: one read transaction,
+    which in WAL mode sees the database as of its first read. Either way writers are not held
+    up. For GET endpoints only; what dependencies read before this one is released first."""
+    session.commit()  # nothing to commit: only ends the autocommit reads of earlier dependencies
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    else:
+        # The autocommit engine leaves the driver outside transactions: open one by hand; the
+        # rollback when the session closes ends it.
+        session.connection().exec_driver_sql("BEGIN")
+    session.info[_SNAPSHOT] = True
+    return session
+
+
+# For report endpoints: every statement of the request, its dependencies' included, reads the
+# same snapshot. Plain lists and single records stay on SessionDep (autocommit: cheaper).
+SnapshotSessionDep = Annotated[Session, Depends(get_snapshot_session)]
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.attributes["database_url"] = database_url or settings.database_url
+    return config
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    """The revisions `camket migrate` leads to; read from the scripts once per process."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def schema_problem(connection: Connection) -> str | None:
+    """Why this code cannot serve the database's schema, or None when it is at the head. An
+    unmigrated database answers every request with 500s ("no such table"), one behind or ahead
+    with subtler errors: neither is ready."""
+    current = frozenset(MigrationContext.configure(connection).get_current_heads())
+    heads = migration_heads()
+    if current == heads:
+        return None
+    if not current:
+        return "the database has no schema yet: run `camket migrate`"
+    return (
+        f"the database schema is at revision {', '.join(sorted(current))}, this version needs "
+        f"{', '.join(sorted(heads))}: run `camket migrate`"
+    )

@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -298,6 +298,70 @@ async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
     return overloaded_response(request)
 
 
+# SQLSTATEs after which the same request may well succeed: the connection was lost or refused
+# (class 08), the server is shutting down or starting (57P01-57P03), it ran out of resources
+# (class 53), or the transaction lost a serialization or deadlock race (40001, 40P01).
+_RETRYABLE_SQLSTATES = ("08", "40001", "40P01", "53", "57P01", "57P02", "57P03")
+# SQLite's result codes (extended ones start with these): the one writer's lock outlasted
+# busy_timeout, or the file cannot be opened, read or grown. https://www.sqlite.org/rescode.html
+_RETRYABLE_SQLITE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error says "not now" rather than "never": the database went away,
+    is busy, or made this transaction lose a race. A bad statement or a broken rule is not."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError | DataError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return str(sqlstate).startswith(_RETRYABLE_SQLSTATES)
+    sqlite_code = getattr(exc.orig, "sqlite_errorname", None)
+    if sqlite_code is not None:
+        return str(sqlite_code).startswith(_RETRYABLE_SQLITE)
+    # psycopg: a connection that failed to open or broke has no SQLSTATE.
+    return exc.orig.__class__.__name__ in {"OperationalError", "InterfaceError"}
+
+
+def unavailable_response(request: Request, detail: str, retry_after: int) -> JSONResponse:
+    return problem_response(
+        request,
+        status=503,
+        title="Service Unavailable",
+        type_="/problems/database-unavailable",
+        detail=detail,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if not database_unavailable(exc):
+        return await _unexpected_error(request, exc)
+    # Expected while the database restarts or fails over, and said by the 503 itself: one line,
+    # no traceback.
+    logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig),
+    )
+    if str(getattr(exc.orig, "sqlstate", "")).startswith("40"):
+        return unavailable_response(
+            request, "The change collided with a concurrent one; retry it.", retry_after=1
+        )
+    return unavailable_response(
+        request, "The database is unavailable at the moment; retry shortly.", retry_after=5
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, status=500, detail="An unexpected error occurred.")
@@ -310,5 +374,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StaleDataError, _stale_data)
+    # Handlers are chosen by the most specific class: integrity and data errors keep theirs.
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeoutError, _overloaded)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.access.deps import IfMatch, ScopeDep
-from app.core.db import SessionDep
+from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
@@ -65,7 +65,7 @@ async def evaluation_filters(
     responses=problem_responses(404),
 )
 def suggestion(
-    session: SessionDep,
+    session: SnapshotSessionDep,
     scope: ScopeDep,
     unit_id: RequiredIdQuery,
     year: RequiredYearQuery,

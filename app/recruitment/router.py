@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.access.deps import IfMatch, ScopeDep
-from app.core.db import SessionDep
+from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
@@ -454,7 +454,7 @@ def delete_outcome(session: SessionDep, scope: ScopeDep, outcome: OutcomeDep) ->
     responses=problem_responses(404, 412),
 )
 def unit_recruitment(
-    session: SessionDep,
+    session: SnapshotSessionDep,
     scope: ScopeDep,
     unit: UnitDep,
     years: PeriodDep,

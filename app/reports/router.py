@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.access.deps import ScopeDep
 from app.core import clock
-from app.core.db import SessionDep
+from app.core.db import SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.schemas import YearQuery
 from app.models import MAX_ID
@@ -33,7 +33,7 @@ RESPONSES = EXPORT_RESPONSES | problem_responses(404)
 )
 def recruitment_report(
     request: Request,
-    session: SessionDep,
+    session: SnapshotSessionDep,
     scope: ScopeDep,
     root_id: RootId,
     years: PeriodDep,
@@ -64,7 +64,7 @@ def recruitment_report(
 )
 def commitments_report(
     request: Request,
-    session: SessionDep,
+    session: SnapshotSessionDep,
     scope: ScopeDep,
     root_id: RootId,
     year: YearQuery = None,
@@ -93,7 +93,7 @@ def commitments_report(
 )
 def scorecard(
     request: Request,
-    session: SessionDep,
+    session: SnapshotSessionDep,
     unit: UnitDep,
     year: YearQuery = None,
     fmt: FormatQuery = None,

@@ -33,7 +33,7 @@ def test_validation_problem_lists_every_field(client: TestClient) -> None:
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "schema": "ok"}
 
 
 def test_readiness_is_503_when_the_database_is_unreachable(
