@@ -1,11 +1,11 @@
 """Shared building blocks of request and response schemas."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AwareDatetime, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, field_validator
 from sqlmodel import SQLModel
 
 from app.models import MAX_ID
@@ -42,8 +42,27 @@ def _to_utc(value: datetime) -> datetime:
 
 # A time with its UTC offset (a naive one is ambiguous), normalised to UTC.
 UTCTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+# pydantic reads a number as seconds since 1970 when it parses a date or a time, so a query string
+# such as `as_of=0` or `until=0.5` would pass for one; parameters accept ISO 8601 text only.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
+
+
+def _iso(pattern: re.Pattern[str], form: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"expected an ISO 8601 {form}")
+        return value
+
+    return BeforeValidator(check)
+
+
+DateQuery = Annotated[date | None, _iso(_ISO_DATE, "date, YYYY-MM-DD")]
+TimeQuery = Annotated[UTCTime | None, _iso(_ISO_TIME, "time, YYYY-MM-DDTHH:MM:SS±HH:MM")]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Ids are INTEGER columns (audit events' BIGINT ids are never parameters): 1 to 2^31 - 1.
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 RequiredIdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
