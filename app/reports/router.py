@@ -89,7 +89,7 @@ def commitments_report(
     "/{unit_id:int}/scorecard",
     response_model=Scorecard,
     summary="A unit's year at a glance",
-    responses=RESPONSES | problem_responses(412),
+    responses=RESPONSES,
 )
 def scorecard(
     request: Request,

@@ -162,7 +162,7 @@ def list_ancestors(session: SessionDep, scope: ScopeDep, unit: UnitDep) -> list[
     "/{unit_id:int}/tree",
     response_model=UnitNode,
     summary="Get a unit's subtree, nested",
-    responses=problem_responses(404, 412, 422),
+    responses=problem_responses(404, 422),
 )
 def get_tree(
     session: SessionDep, unit: UnitDep, validity: UnitValidityDep, max_depth: MaxDepth = None
