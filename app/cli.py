@@ -8,7 +8,7 @@ import uvicorn
 from alembic import command
 from alembic.config import Config
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.access.scope import SYSTEM, Scope
@@ -89,7 +89,9 @@ def create_user(
     with Session(engine, expire_on_commit=False) as session:
         unit_id = None
         if unit is not None:
-            found = session.execute(select(col(Unit.id)).where(col(Unit.code) == unit)).first()
+            # Codes are unique without regard to case (the unit's index on lower(code)).
+            by_code = func.lower(col(Unit.code)) == unit.lower()
+            found = session.execute(select(col(Unit.id)).where(by_code)).first()
             if found is None:
                 raise typer.BadParameter(f"no unit with code {unit!r}", param_hint="--unit")
             unit_id = found[0]

@@ -12,6 +12,7 @@ from app.api import api_router
 from app.core.config import settings
 from app.core.errors import Problem, install_error_handlers
 from app.core.middleware import (
+    DuplicateKeysMiddleware,
     InFlightLimitMiddleware,
     RequestContextMiddleware,
     configure_access_log,
@@ -109,6 +110,8 @@ def create_app() -> FastAPI:
         limit=max(1, settings.db_pool_size - 2),
         wait_seconds=settings.db_pool_timeout,
     )
+    # A body naming a key twice is refused before it waits for a connection.
+    app.add_middleware(DuplicateKeysMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_exception_handler(ReplayError, replay_response)
     app.include_router(health_router)

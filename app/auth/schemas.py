@@ -3,7 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, computed_field, model_validator
 from sqlmodel import Field
 
-from app.core.schemas import Id, InputModel
+from app.core.schemas import Id, InputModel, Secret
 from app.models import GrantBase, Role, UserBase
 
 Password = Field(min_length=8, max_length=128)
@@ -39,14 +39,14 @@ class GrantPublic(GrantBase):
 
 
 class UserCreate(UserBase, InputModel):
-    password: str = Password
+    password: Secret = Password
     grants: list[GrantIn] = Field(default_factory=list, max_length=50)
 
 
 class UserUpdate(InputModel):
     full_name: str = Field(default=None, min_length=1, max_length=255)
     is_active: bool = Field(default=None)
-    password: str = Field(default=None, min_length=8, max_length=128)
+    password: Secret = Field(default=None, min_length=8, max_length=128)
 
 
 class UserPublic(UserBase):
@@ -57,8 +57,8 @@ class UserPublic(UserBase):
 
 
 class PasswordChange(InputModel):
-    current_password: str = Field(min_length=1, max_length=128)
-    new_password: str = Password
+    current_password: Secret = Field(min_length=1, max_length=128)
+    new_password: Secret = Password
 
 
 class ApiKeyCreate(GrantIn):

@@ -5,7 +5,7 @@ from pydantic import AnyHttpUrl, BaseModel, StringConstraints, computed_field
 from sqlmodel import Field
 
 from app.commitments.workflow import Side
-from app.core.schemas import Id, InputModel
+from app.core.schemas import Id, InputModel, Year
 from app.models import (
     CommitmentAction,
     CommitmentBase,
@@ -21,6 +21,7 @@ class CommitmentCreate(CommitmentBase, InputModel):
     unit_id: Id
     registered_with_id: Id
     directive_id: Id
+    year: Year
     responsible_person_id: Id | None = None
     directing_person_id: Id | None = None
     success_criteria: list[Criterion] = Field(default_factory=list, max_length=30)
@@ -31,7 +32,7 @@ class CommitmentUpdate(InputModel):
 
     registered_with_id: Id = Field(default=None)
     directive_id: Id = Field(default=None)
-    year: int = Field(default=None, ge=1990, le=2100)
+    year: Year = Field(default=None)
     kind: CommitmentKind = Field(default=None)
     category: CommitmentCategory = Field(default=None)
     title: str = Field(default=None, min_length=1, max_length=500)

@@ -1,3 +1,4 @@
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +45,11 @@ class Settings(BaseSettings):
     sign_in_window_seconds: Annotated[int, Field(ge=1)] = 900
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     idempotency_hours: Annotated[int, Field(ge=1)] = 24
+    # Dates and years a payload may name: from this day (the founding of the Communist Party of
+    # Vietnam, 3 February 1930: nothing the service records is older) to the end of the year
+    # this many years from today (plans look a few years ahead; 9999-12-31 is a typing mistake).
+    min_date: date = date(1930, 2, 3)
+    max_years_ahead: Annotated[int, Field(ge=0, le=100)] = 10
 
     # The suggested year-end grade (GET /evaluations/suggestion), from the unit's recruitment
     # achievement (admitted / target, %) and its commitments' outcomes:

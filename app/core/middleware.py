@@ -1,5 +1,5 @@
-"""Request ids, one structured log line per request, the request body size limit, and the
-limit on requests in flight."""
+"""Request ids, one structured log line per request, the request body size limit, the
+limit on requests in flight, and JSON bodies that name a key twice."""
 
 import json
 import logging
@@ -14,6 +14,7 @@ import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import overloaded_response, problem_response
@@ -149,3 +150,111 @@ class InFlightLimitMiddleware:
                 self.slots.release()
             return
         await overloaded_response(Request(scope))(scope, receive, send)
+
+
+class _Duplicated(dict[str, Any]):
+    """A JSON object that named a key twice (the first such key is kept)."""
+
+    duplicate: str
+
+
+def _duplicate_path(value: Any) -> list[str | int] | None:
+    """Where the first duplicated key is, as a validation error's location."""
+    if isinstance(value, _Duplicated):
+        return [value.duplicate]
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        path = _duplicate_path(item)
+        if path is not None:
+            return [key, *path]
+    return None
+
+
+def _find_duplicate(body: bytes) -> list[str | int] | None:
+    """The location of the first key a JSON body names twice in one object, if any."""
+    duplicated = False
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicated
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result
+        duplicated = True
+        keys = [key for key, _ in pairs]
+        marked = _Duplicated(result)
+        marked.duplicate = next(key for i, key in enumerate(keys) if key in keys[:i])
+        return marked
+
+    try:
+        value = json.loads(body, object_pairs_hook=pairs_hook)
+    except ValueError:  # not JSON (or not UTF-8): FastAPI answers it
+        return None
+    return _duplicate_path(value) if duplicated else None
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    main, _, sub = media_type.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+class DuplicateKeysMiddleware:
+    """Refuses a JSON body that names a key twice (`{"name": "a", "name": "b"}`).
+
+    Python's parser, which FastAPI uses, keeps the last value: a client could believe it set
+    what was silently overwritten. Checked here, before routing, like the body's size; a body
+    that is not JSON goes on to FastAPI, which answers its own 422.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PUT", "PATCH")
+            or not _is_json(Headers(scope=scope).get("content-type", ""))
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        path = _find_duplicate(body)
+        if path is not None:
+            await _duplicate_key_response(scope, path)(scope, receive, send)
+            return
+
+        replayed = False
+
+        async def replay_body() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay_body, send)
+
+
+def _duplicate_key_response(scope: Scope, path: list[str | int]) -> JSONResponse:
+    message = f"The key {path[-1]!r} appears more than once in its JSON object."
+    return problem_response(
+        Request(scope),
+        status=422,
+        title="Unprocessable Content",
+        type_="/problems/validation",
+        detail="The request has 1 invalid field.",
+        errors=[{"loc": ["body", *path], "msg": message, "type": "duplicate_key"}],
+    )

@@ -27,8 +27,15 @@ class UnitBase(SQLModel):
 class Unit(UnitBase, TimestampMixin, table=True):
     """A party organisation. Its validity is the half-open interval [valid_from, valid_to)."""
 
-    # The list's order: a page is read off the index, not sorted.
-    __table_args__ = (sa.Index("ix_unit_level_name_id", "level", "name", "id"),)
+    __table_args__ = (
+        # The list's order: a page is read off the index, not sorted.
+        sa.Index("ix_unit_level_name_id", "level", "name", "id"),
+        # Codes are kept as typed but unique without regard to case: `nfd-1` beside `NFD-1`
+        # would name two units to a reader. Codes are ASCII (CODE_PATTERN), where lower() is
+        # the same on SQLite and PostgreSQL. SQLite cannot reflect such an index: a migration
+        # that rebuilds this table in batch mode there must create it again.
+        sa.Index("ix_unit_code_lower", sa.func.lower(sa.column("code")), unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)

@@ -154,11 +154,15 @@ def get_tree(
 
 
 def _ensure_code_free(session: Session, code: str, *, exclude_id: int | None = None) -> None:
-    statement = select(col(Unit.id)).where(col(Unit.code) == code)
+    statement = select(col(Unit.code)).where(func.lower(col(Unit.code)) == code.lower())
     if exclude_id is not None:
         statement = statement.where(col(Unit.id) != exclude_id)
-    if session.execute(statement).first() is not None:
-        raise ConflictError(f"A unit with code {code!r} already exists.")
+    taken = session.execute(statement).scalar()
+    if taken is not None:
+        raise ConflictError(
+            f"A unit with code {taken!r} already exists (codes are compared without regard to "
+            "case)."
+        )
 
 
 def _open_parent(session: Session, parent_id: int) -> Unit:
