@@ -1,6 +1,7 @@
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Form
 
 from app.access.loaders import loader
 from app.access.scope import Scope
@@ -21,3 +22,24 @@ def _key_in_scope(scope: Scope, key_id: int) -> ApiKey:
 # the caller may see.
 AdminUserDep = Annotated[User, Depends(loader("user_id", _user_for_admin))]
 KeyDep = Annotated[ApiKey, Depends(loader("key_id", _key_in_scope))]
+
+
+@dataclass(frozen=True)
+class SignInForm:
+    username: str
+    password: str
+
+
+def sign_in_form(
+    # No longest length: an over-long username or password is a failed sign-in (401), counted.
+    username: Annotated[str, Form(min_length=1)],
+    password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=1000)] = "",
+) -> SignInForm:
+    """OAuth2's password form (RFC 6749 §4.3.2) as FastAPI's `OAuth2PasswordRequestForm` reads
+    it, saying in the document what FastAPI does: an empty field counts as a missing one."""
+    return SignInForm(username=username, password=password)
+
+
+SignInFormDep = Annotated[SignInForm, Depends(sign_in_form)]

@@ -1,12 +1,11 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.access.deps import CurrentPrincipal, IfMatch, ScopeDep
 from app.auth import service
-from app.auth.deps import AdminUserDep, KeyDep
+from app.auth.deps import AdminUserDep, KeyDep, SignInFormDep
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -51,9 +50,7 @@ class Me(BaseModel):
     summary="Sign in",
     responses=problem_responses(401, 429),
 )
-def sign_in(
-    request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token:
+def sign_in(request: Request, session: SessionDep, form: SignInFormDep) -> Token:
     """OAuth2 password flow: a form with `username` and `password` gives a bearer token. After
     several failures for the same username from the same address, answers 429 with
     `Retry-After`."""

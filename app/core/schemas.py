@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
@@ -110,15 +111,26 @@ def _leaf_types(annotation: Any) -> set[Any]:
     return {annotation} - {NoneType}
 
 
-# No "4" for an id, no true for a count: strict mode for numbers and booleans only, since
+def _number_not_text(value: Any) -> Any:
+    # JSON has one kind of number: to JSON Schema (and the OpenAPI document) 3.0 is the integer
+    # 3, so it is taken; "3" and true are not numbers. (Strict mode would refuse 3.0.)
+    if isinstance(value, str | bool):
+        raise PydanticCustomError("number_type", "Input should be a number, not text or a boolean")
+    return value
+
+
+# No "4" for an id, no true for a count, no 1 for a flag. Strict mode for booleans only, since
 # strict mode would also refuse ISO dates and enum values, which JSON can only send as text.
-_NUMBER_RULES = [Strict()]
+_NUMBER_RULES = [BeforeValidator(_number_not_text)]
+_BOOLEAN_RULES = [Strict()]
 _DATE_RULES = [BeforeValidator(_date_as_text), AfterValidator(_plausible_date)]
 
 
 def _input_rules(field: FieldInfo) -> list[Any]:
     leaves = _leaf_types(field.annotation)
-    if leaves and leaves <= {int, float, bool}:
+    if leaves and leaves <= {bool}:
+        return _BOOLEAN_RULES
+    if leaves and leaves <= {int, float}:
         return _NUMBER_RULES
     if leaves and leaves <= {date, datetime}:
         return _DATE_RULES

@@ -131,3 +131,22 @@ def test_a_time_parameter_is_iso_text_with_its_offset(client: TestClient, value:
 def test_an_iso_time_parameter_is_accepted(client: TestClient) -> None:
     response = client.get("/api/v1/audit-events", params={"since": "2024-01-01T00:00:00+07:00"})
     assert response.status_code == 200, response.text
+
+
+def test_an_integral_number_is_an_integer(client: TestClient) -> None:
+    # JSON Schema's integer includes 3.0, and so does the document; text and booleans do not.
+    parent = make_unit(client)
+    body = {"code": "FLOAT-1", "name": "Chi bộ", "kind": "party_cell"}
+    created = client.post(UNITS, json=body | {"parent_id": float(parent["id"])})
+    assert created.status_code == 201, created.text
+    assert created.json()["parent_id"] == parent["id"]
+    for wrong in (str(parent["id"]), True, parent["id"] + 0.5):
+        assert_problem(client.post(UNITS, json=body | {"parent_id": wrong}), 422)
+
+
+def test_sign_in_states_that_its_fields_are_not_empty(document: dict[str, Any]) -> None:
+    form = document["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"]
+    reference = form["application/x-www-form-urlencoded"]["schema"]["$ref"].rsplit("/", 1)[1]
+    fields = document["components"]["schemas"][reference]["properties"]
+    assert fields["username"]["minLength"] == 1
+    assert fields["password"]["minLength"] == 1
