@@ -222,7 +222,10 @@ def _seed_outcomes(
 ) -> None:
     for row in rows:
         outcome_in = OutcomeCreate.model_validate(
-            {**row, "unit_id": _unit_id(session, row["unit"])}
+            {
+                **{k: v for k, v in row.items() if k != "unit"},
+                "unit_id": _unit_id(session, row["unit"]),
+            }
         )
         outcome = _one(
             session,

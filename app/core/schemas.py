@@ -32,16 +32,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
-def _invisible_at_ends(char: str) -> bool:
-    # Spaces of every kind (no-break, ideographic…) and format characters (zero-width space,
-    # joiners, byte-order mark, direction marks) mean nothing around a text.
-    return char.isspace() or unicodedata.category(char) == "Cf"
-
-
 def _visible(char: str) -> bool:
     # Not a separator, control, format, private or unassigned code point, not a combining mark
     # on its own (after NFC a mark with a base letter is part of it), not a filler.
     return unicodedata.category(char)[0] not in "ZCM" and char not in _BLANK_LETTERS
+
+
+def _invisible_at_ends(char: str) -> bool:
+    # Spaces of every kind (no-break, ideographic…) and format characters (zero-width space,
+    # joiners, byte-order mark, direction marks) mean nothing around a text.
+    return char.isspace() or unicodedata.category(char) == "Cf"
 
 
 def clean_text(value: str) -> str:
@@ -49,14 +49,16 @@ def clean_text(value: str) -> str:
     spaces or invisible characters, and with a visible character if it is not empty."""
     if _CONTROL.search(value):
         raise ValueError("control characters are not allowed")
-    text = unicodedata.normalize("NFC", value)
-    start, end = 0, len(text)
-    while start < end and _invisible_at_ends(text[start]):
-        start += 1
-    while end > start and _invisible_at_ends(text[end - 1]):
-        end -= 1
-    text = text[start:end]
-    if text and not any(_visible(char) for char in text):
+    text = unicodedata.normalize("NFC", value).strip()
+    # The common case costs two look-ups: a text that starts and ends with what it means.
+    if text and (_invisible_at_ends(text[0]) or _invisible_at_ends(text[-1])):
+        start, end = 0, len(text)
+        while start < end and _invisible_at_ends(text[start]):
+            start += 1
+        while end > start and _invisible_at_ends(text[end - 1]):
+            end -= 1
+        text = text[start:end]
+    if text and not _visible(text[0]) and not any(map(_visible, text)):
         raise ValueError("the text has no visible character")
     return text
 
@@ -77,11 +79,11 @@ def _plausible_date(value: date | None) -> date | None:
     return value
 
 
-def _plausible_year(value: int) -> int:
-    first, last = plausible_dates()
-    if not first.year <= value <= last.year:
-        raise ValueError(f"the year must lie between {first.year} and {last.year}")
-    return value
+def _not_too_far_ahead(year: int) -> int:
+    last = plausible_dates()[1].year
+    if year > last:
+        raise ValueError(f"the year must not lie after {last}")
+    return year
 
 
 def _date_as_text(value: Any) -> Any:
@@ -208,17 +210,12 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Ids are INTEGER columns (audit events' BIGINT ids are never parameters): 1 to 2^31 - 1.
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 RequiredIdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
-# A year of a payload lies in the plausible range of dates (checked against today). The schema
-# states the range as it was at start-up, which can only be narrower than the one checked.
+# A year a unit reports on (commitments, targets, grades): from 1990, to the last plausible year
+# (checked against today; the schema states it as it was at start-up, never wider).
 Year = Annotated[
     int,
-    Field(
-        json_schema_extra={
-            "minimum": plausible_dates()[0].year,
-            "maximum": plausible_dates()[1].year,
-        }
-    ),
-    AfterValidator(_plausible_year),
+    Field(ge=1990, json_schema_extra={"maximum": plausible_dates()[1].year}),
+    AfterValidator(_not_too_far_ahead),
 ]
 YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
 RequiredYearQuery = Annotated[int, Query(ge=1990, le=2100)]

@@ -381,8 +381,8 @@ def test_a_stale_if_match_changes_nothing(client: TestClient) -> None:
 
 
 def test_a_patch_moves_no_unit_year_or_step(client: TestClient) -> None:
-    """Only the grade and the note are taken from a PATCH; one that changes nothing writes
-    nothing."""
+    """Only the grade and the note are taken by a PATCH (other fields are refused, each named);
+    one that changes nothing writes nothing."""
     world = make_tree(client)
     evaluation = assess(client, world["commune"], "good")
     before = state(client, evaluation)
@@ -393,7 +393,8 @@ def test_a_patch_moves_no_unit_year_or_step(client: TestClient) -> None:
         "decided_grade": "excellent",
         "self_assessed_by": "someone",
     }
-    assert ok(client.patch(url(evaluation), json=sneaky)) == before[0]
+    body = assert_problem(client.patch(url(evaluation), json=sneaky), 422)
+    assert [e["loc"][1] for e in body["errors"]] == list(sneaky)
     assert ok(client.patch(url(evaluation), json={"grade": "good"})) == before[0]
     assert state(client, evaluation) == before
     assert_problem(client.patch(url(evaluation), json={"grade": None}), 422)

@@ -754,9 +754,10 @@ def test_follow_a_candidate(client: TestClient, login: Any) -> None:
         "occupation": "Giáo viên",
         "source_since": "2024-01-10",
     }
-    response = reporter.post(
-        CANDIDATES, json=body | {"stage": "official", "admitted_on": "2024-01-01"}
-    )
+    sneaky = {"stage": "official", "admitted_on": "2024-01-01"}
+    refused = assert_problem(reporter.post(CANDIDATES, json=body | sneaky), 422)
+    assert [e["loc"] for e in refused["errors"]] == [["body", "stage"], ["body", "admitted_on"]]
+    response = reporter.post(CANDIDATES, json=body)
     created = ok(response, 201)
     assert response.headers["location"].endswith(curl(created))
     assert response.headers["etag"] == '"1"'
@@ -1006,10 +1007,13 @@ def test_a_stale_etag_moves_nothing(client: TestClient) -> None:
 def test_details_change_but_the_stage_does_not(client: TestClient) -> None:
     world = make_tree(client)
     candidate = at(client, world["cell_a"], "applied")
+    sneaky = {"stage": "official", "admitted_on": "2024-07-01"}
+    refused = client.patch(
+        curl(candidate), json={"occupation": "Kỹ sư"} | sneaky, headers={"If-Match": '"3"'}
+    )
+    assert [e["loc"][1] for e in assert_problem(refused, 422)["errors"]] == list(sneaky)
     response = client.patch(
-        curl(candidate),
-        json={"occupation": "Kỹ sư", "stage": "official", "admitted_on": "2024-07-01"},
-        headers={"If-Match": '"3"'},
+        curl(candidate), json={"occupation": "Kỹ sư"}, headers={"If-Match": '"3"'}
     )
     changed = ok(response)
     assert response.headers["etag"] == '"4"'
