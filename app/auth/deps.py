@@ -34,7 +34,8 @@ def sign_in_form(
     # No longest length: an over-long username or password is a failed sign-in (401), counted.
     username: Annotated[str, Form(min_length=1)],
     password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
-    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    # A form carries no null: the grant type is `password` or left out.
+    grant_type: Annotated[str, Form(pattern="^password$")] = "password",
     scope: Annotated[str, Form(max_length=1000)] = "",
 ) -> SignInForm:
     """OAuth2's password form (RFC 6749 §4.3.2) as FastAPI's `OAuth2PasswordRequestForm` reads
