@@ -19,13 +19,17 @@ from app.main import create_app
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 
 
+BEYOND_THE_SCHEMA = {"value_error", "string_too_short"}
+
+
 @schemathesis.check
 def rejects_valid_data_only_for_rules_beyond_the_schema(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
     """`schemathesis.toml` lets a schema-valid request answer 422, for the rules JSON Schema
-    cannot state. Those come from the API's own checks (a problem of another type) or from a
-    validator of the payload (`value_error`); any other reason of pydantic's (a type, a length,
+    cannot state. Those come from the API's own checks (a problem of another type), from a
+    validator of the payload (`value_error`), or from text that is too short once trimmed of
+    invisible characters (a name of one no-break space). Any other reason of pydantic's (a type,
     a pattern, a missing or unknown field) means the document promised what the API refuses."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return None
@@ -34,7 +38,7 @@ def rejects_valid_data_only_for_rules_beyond_the_schema(
     problem = response.json()
     if problem.get("type") != "/problems/validation":
         return None
-    unstated = [e for e in problem.get("errors", []) if e.get("type") != "value_error"]
+    unstated = [e for e in problem.get("errors", []) if e.get("type") not in BEYOND_THE_SCHEMA]
     assert not unstated, f"a schema-valid request was refused for {unstated}"
     return None
 
@@ -48,7 +52,7 @@ SETTINGS = settings(
 
 
 @schema.parametrize()
-@settings(SETTINGS, max_examples=15)
+@settings(SETTINGS, max_examples=8)
 def test_each_operation_conforms(case: schemathesis.Case, client: TestClient) -> None:
     # `client` migrates the test database, signs in as an admin and empties the database after
     # each operation's examples.
@@ -63,4 +67,4 @@ def test_sequences_of_operations_conform(client: TestClient) -> None:
             return {"headers": headers}
 
     assert issubclass(Workflow, APIStateMachine)
-    Workflow.run(settings=settings(SETTINGS, max_examples=30, stateful_step_count=8))
+    Workflow.run(settings=settings(SETTINGS, max_examples=20, stateful_step_count=6))
