@@ -9,7 +9,7 @@ from app.audit import service
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdQuery, UTCTime
+from app.core.schemas import IdQuery, TimeQuery
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], responses=problem_responses(401))
 
@@ -47,11 +47,9 @@ def list_events(
         ),
     ] = None,
     since: Annotated[
-        UTCTime | None, Query(description="From this time (inclusive), with its offset.")
+        TimeQuery, Query(description="From this time (inclusive), with its offset.")
     ] = None,
-    until: Annotated[
-        UTCTime | None, Query(description="Before this time, with its offset.")
-    ] = None,
+    until: Annotated[TimeQuery, Query(description="Before this time, with its offset.")] = None,
 ) -> Any:
     """Who changed what and when, with the record before and after, newest first. Each caller
     sees the events of the units in its scope (grants and keys on those units included); changes

@@ -1,11 +1,11 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.access.deps import CurrentPrincipal, IfMatch, ScopeDep
 from app.auth import service
+from app.auth.deps import AdminUserDep, KeyDep, SignInFormDep
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -24,32 +24,11 @@ from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import IdPath
 from app.idempotency import IDEMPOTENT
-from app.models import ApiKey, Grant, Role, User
+from app.models import ApiKey, Grant, Role
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 users = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
 keys = APIRouter(prefix="/api-keys", tags=["api keys"], responses=problem_responses(401, 403))
-
-
-def get_user_or_404(
-    user_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> User:
-    scope.require_admin("manage users")
-    user = service.get_user(session, user_id=user_id)
-    check_if_match(user, if_match)
-    return user
-
-
-def get_key_or_404(
-    key_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> ApiKey:
-    key = service.get_api_key(session, scope=scope, key_id=key_id)
-    check_if_match(key, if_match)
-    return key
-
-
-UserDep = Annotated[User, Depends(get_user_or_404)]
-KeyDep = Annotated[ApiKey, Depends(get_key_or_404)]
 
 
 class GrantSummary(BaseModel):
@@ -71,9 +50,7 @@ class Me(BaseModel):
     summary="Sign in",
     responses=problem_responses(401, 403, 429),
 )
-def sign_in(
-    request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token:
+def sign_in(request: Request, session: SessionDep, form: SignInFormDep) -> Token:
     """OAuth2 password flow: a form with `username` and `password` gives a bearer token. After
     several failures for one username (from any address), or from one address (for any
     username), answers 429 with `Retry-After`, whatever the password. Demo accounts answer 403
@@ -135,51 +112,63 @@ def create_user(
 
 
 @users.get(
-    "/{user_id}",
+    "/{user_id:int}",
     response_model=UserPublic,
     summary="Get a user",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
-def get_user(session: SessionDep, user: UserDep, response: Response) -> Any:
+def get_user(session: SessionDep, user: AdminUserDep, response: Response) -> Any:
     """Admins only. With the user's grants."""
     return service.user_public(session, with_etag(response, user))
 
 
 @users.patch(
-    "/{user_id}",
+    "/{user_id:int}",
     response_model=UserPublic,
     summary="Update, disable or reset the password of a user",
     responses=problem_responses(404, 409, 412),
 )
 def update_user(
-    session: SessionDep, scope: ScopeDep, user: UserDep, user_in: UserUpdate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    user: AdminUserDep,
+    if_match: IfMatch,
+    user_in: UserUpdate,
+    response: Response,
 ) -> Any:
     """Admins only. Disabling a user or setting a new password revokes their tokens."""
+    check_if_match(user, if_match)
     user = service.update_user(session, scope=scope, user=user, user_in=user_in)
     return service.user_public(session, with_etag(response, user))
 
 
 @users.post(
-    "/{user_id}/grants",
+    "/{user_id:int}/grants",
     response_model=GrantPublic,
     status_code=201,
     dependencies=[IDEMPOTENT],
     summary="Grant a role",
     responses=problem_responses(404, 409, 412),
 )
-def add_grant(session: SessionDep, scope: ScopeDep, user: UserDep, grant_in: GrantIn) -> Grant:
+def add_grant(
+    session: SessionDep, scope: ScopeDep, user: AdminUserDep, if_match: IfMatch, grant_in: GrantIn
+) -> Grant:
     """Admins only. A role on a unit's subtree, or `admin` on everything."""
+    check_if_match(user, if_match)
     return service.add_grant(session, scope=scope, user=user, grant_in=grant_in)
 
 
 @users.delete(
-    "/{user_id}/grants/{grant_id}",
+    "/{user_id:int}/grants/{grant_id:int}",
     status_code=204,
     summary="Withdraw a role",
     responses=problem_responses(404, 409, 412),
 )
-def remove_grant(session: SessionDep, scope: ScopeDep, user: UserDep, grant_id: IdPath) -> None:
+def remove_grant(
+    session: SessionDep, scope: ScopeDep, user: AdminUserDep, if_match: IfMatch, grant_id: IdPath
+) -> None:
     """Admins only. The last admin grant cannot be withdrawn."""
+    check_if_match(user, if_match)
     grant = service.get_grant(session, user=user, grant_id=grant_id)
     service.remove_grant(session, scope=scope, grant=grant)
 
@@ -209,10 +198,10 @@ def create_key(
 
 
 @keys.get(
-    "/{key_id}",
+    "/{key_id:int}",
     response_model=ApiKeyPublic,
     summary="Get an API key",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_key(key: KeyDep, response: Response) -> ApiKey:
     """Its grant, creator and last use; never its secret."""
@@ -220,14 +209,17 @@ async def get_key(key: KeyDep, response: Response) -> ApiKey:
 
 
 @keys.post(
-    "/{key_id}/revoke",
+    "/{key_id:int}/revoke",
     response_model=ApiKeyPublic,
     dependencies=[IDEMPOTENT],
     summary="Revoke an API key",
     responses=problem_responses(404, 409, 412),
 )
-def revoke_key(session: SessionDep, scope: ScopeDep, key: KeyDep, response: Response) -> ApiKey:
+def revoke_key(
+    session: SessionDep, scope: ScopeDep, key: KeyDep, if_match: IfMatch, response: Response
+) -> ApiKey:
     """The key stops working at once; it stays listed, with its revocation time."""
+    check_if_match(key, if_match)
     return with_etag(response, service.revoke_api_key(session, scope=scope, key=key))
 
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.access.deps import IfMatch, ScopeDep
 from app.commitments import service
+from app.commitments.deps import CommitmentDep
 from app.commitments.schemas import (
     CommitmentCreate,
     CommitmentEventPublic,
@@ -20,7 +21,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, SearchQuery, YearQuery
+from app.core.schemas import IdQuery, SearchQuery, YearQuery
 from app.idempotency import IDEMPOTENT
 from app.models import (
     Commitment,
@@ -32,17 +33,6 @@ from app.models import (
 )
 
 router = APIRouter(prefix="/commitments", tags=["commitments"])
-
-
-def get_commitment_or_404(
-    commitment_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> Commitment:
-    commitment = service.get_commitment(session, scope=scope, commitment_id=commitment_id)
-    check_if_match(commitment, if_match)
-    return commitment
-
-
-CommitmentDep = Annotated[Commitment, Depends(get_commitment_or_404)]
 
 
 async def commitment_filters(
@@ -134,10 +124,10 @@ def create_commitment(
 
 
 @router.get(
-    "/{commitment_id}",
+    "/{commitment_id:int}",
     response_model=CommitmentPublic,
     summary="Get a commitment",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_commitment(commitment: CommitmentDep, response: Response) -> Commitment:
     """With its status, progress and labels."""
@@ -145,7 +135,7 @@ async def get_commitment(commitment: CommitmentDep, response: Response) -> Commi
 
 
 @router.patch(
-    "/{commitment_id}",
+    "/{commitment_id:int}",
     response_model=CommitmentPublic,
     summary="Edit a draft commitment",
     responses=problem_responses(403, 404, 409, 412),
@@ -154,10 +144,12 @@ def update_commitment(
     session: SessionDep,
     scope: ScopeDep,
     commitment: CommitmentDep,
+    if_match: IfMatch,
     commitment_in: CommitmentUpdate,
     response: Response,
 ) -> Commitment:
     """Only drafts change; once registered, the workflow moves the commitment."""
+    check_if_match(commitment, if_match)
     updated = service.update_commitment(
         session, scope=scope, commitment=commitment, commitment_in=commitment_in
     )
@@ -165,7 +157,7 @@ def update_commitment(
 
 
 @router.post(
-    "/{commitment_id}/transitions",
+    "/{commitment_id:int}/transitions",
     response_model=CommitmentPublic,
     dependencies=[IDEMPOTENT],
     summary="Move a commitment through its workflow",
@@ -176,9 +168,11 @@ def transition(
     session: SessionDep,
     scope: ScopeDep,
     commitment: CommitmentDep,
+    if_match: IfMatch,
     transition_in: TransitionIn,
     response: Response,
 ) -> Commitment:
+    check_if_match(commitment, if_match)
     moved = service.transition(
         session, scope=scope, commitment=commitment, transition_in=transition_in
     )
@@ -186,10 +180,10 @@ def transition(
 
 
 @router.get(
-    "/{commitment_id}/history",
+    "/{commitment_id:int}/history",
     response_model=list[CommitmentEventPublic],
     summary="A commitment's transitions",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def history(session: SessionDep, commitment: CommitmentDep) -> list[CommitmentEvent]:
     """Oldest first, with who took each action and the note."""
@@ -197,10 +191,10 @@ def history(session: SessionDep, commitment: CommitmentDep) -> list[CommitmentEv
 
 
 @router.get(
-    "/{commitment_id}/progress-updates",
+    "/{commitment_id:int}/progress-updates",
     response_model=list[ProgressUpdatePublic],
     summary="A commitment's progress timeline",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def list_progress(session: SessionDep, commitment: CommitmentDep) -> list[ProgressUpdate]:
     """Oldest first by report date."""
@@ -208,7 +202,7 @@ def list_progress(session: SessionDep, commitment: CommitmentDep) -> list[Progre
 
 
 @router.post(
-    "/{commitment_id}/progress-updates",
+    "/{commitment_id:int}/progress-updates",
     response_model=ProgressUpdatePublic,
     status_code=201,
     dependencies=[IDEMPOTENT],
@@ -219,8 +213,10 @@ def add_progress(
     session: SessionDep,
     scope: ScopeDep,
     commitment: CommitmentDep,
+    if_match: IfMatch,
     update_in: ProgressUpdateCreate,
 ) -> ProgressUpdate:
     """Append-only. Only on accepted or running commitments; managers and reporters of the unit.
     The latest report (by date) sets the commitment's progress."""
+    check_if_match(commitment, if_match)
     return service.add_progress(session, scope=scope, commitment=commitment, update_in=update_in)

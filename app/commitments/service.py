@@ -71,10 +71,6 @@ class CommitmentFilters:
     descending: bool = False
 
 
-def get_commitment(session: Session, *, scope: Scope, commitment_id: int) -> Commitment:
-    return scope.get(Commitment, commitment_id, "Commitment")
-
-
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     return sa.and_(
         col(Commitment.deadline).is_not(None),

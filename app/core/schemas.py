@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
@@ -112,15 +113,26 @@ def _leaf_types(annotation: Any) -> set[Any]:
     return {annotation} - {NoneType}
 
 
-# No "4" for an id, no true for a count: strict mode for numbers and booleans only, since
+def _number_not_text(value: Any) -> Any:
+    # JSON has one kind of number: to JSON Schema (and the OpenAPI document) 3.0 is the integer
+    # 3, so it is taken; "3" and true are not numbers. (Strict mode would refuse 3.0.)
+    if isinstance(value, str | bool):
+        raise PydanticCustomError("number_type", "Input should be a number, not text or a boolean")
+    return value
+
+
+# No "4" for an id, no true for a count, no 1 for a flag. Strict mode for booleans only, since
 # strict mode would also refuse ISO dates and enum values, which JSON can only send as text.
-_NUMBER_RULES = [Strict()]
+_NUMBER_RULES = [BeforeValidator(_number_not_text)]
+_BOOLEAN_RULES = [Strict()]
 _DATE_RULES = [BeforeValidator(_date_as_text), AfterValidator(_plausible_date)]
 
 
 def _input_rules(field: FieldInfo) -> list[Any]:
     leaves = _leaf_types(field.annotation)
-    if leaves and leaves <= {int, float, bool}:
+    if leaves and leaves <= {bool}:
+        return _BOOLEAN_RULES
+    if leaves and leaves <= {int, float}:
         return _NUMBER_RULES
     if leaves and leaves <= {date, datetime}:
         return _DATE_RULES
@@ -175,8 +187,27 @@ def _to_utc(value: datetime) -> datetime:
 
 # A time with its UTC offset (a naive one is ambiguous), normalised to UTC.
 UTCTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+# pydantic reads a number as seconds since 1970 when it parses a date or a time, so a query string
+# such as `as_of=0` or `until=0.5` would pass for one; parameters accept ISO 8601 text only.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
+
+
+def _iso(pattern: re.Pattern[str], form: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"expected an ISO 8601 {form}")
+        return value
+
+    return BeforeValidator(check)
+
+
+DateQuery = Annotated[date | None, _iso(_ISO_DATE, "date, YYYY-MM-DD")]
+TimeQuery = Annotated[UTCTime | None, _iso(_ISO_TIME, "time, YYYY-MM-DDTHH:MM:SS±HH:MM")]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Ids are INTEGER columns (audit events' BIGINT ids are never parameters): 1 to 2^31 - 1.
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 RequiredIdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 # A year a unit reports on (commitments, targets, grades): from 1990, to the last plausible year

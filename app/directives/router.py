@@ -1,30 +1,20 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.access.deps import CurrentPrincipal, IfMatch, ScopeDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, SearchQuery
+from app.core.schemas import SearchQuery
 from app.directives import service
+from app.directives.deps import DirectiveDep
 from app.directives.schemas import DirectiveCreate, DirectivePublic, DirectiveUpdate
 from app.idempotency import IDEMPOTENT
 from app.models import Directive
 
 router = APIRouter(prefix="/directives", tags=["directives"])
-
-
-def get_directive_or_404(
-    directive_id: IdPath, session: SessionDep, _principal: CurrentPrincipal, if_match: IfMatch
-) -> Directive:
-    directive = service.get_directive(session, directive_id=directive_id)
-    check_if_match(directive, if_match)
-    return directive
-
-
-DirectiveDep = Annotated[Directive, Depends(get_directive_or_404)]
 
 
 @router.get("", response_model=Page[DirectivePublic], summary="List directives")
@@ -57,10 +47,10 @@ def create_directive(
 
 
 @router.get(
-    "/{directive_id}",
+    "/{directive_id:int}",
     response_model=DirectivePublic,
     summary="Get a directive",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_directive(directive: DirectiveDep, response: Response) -> Directive:
     """One directive with its mottos."""
@@ -68,7 +58,7 @@ async def get_directive(directive: DirectiveDep, response: Response) -> Directiv
 
 
 @router.patch(
-    "/{directive_id}",
+    "/{directive_id:int}",
     response_model=DirectivePublic,
     summary="Update a directive",
     responses=problem_responses(403, 404, 409, 412),
@@ -77,10 +67,12 @@ def update_directive(
     session: SessionDep,
     scope: ScopeDep,
     directive: DirectiveDep,
+    if_match: IfMatch,
     directive_in: DirectiveUpdate,
     response: Response,
 ) -> Directive:
     """Admins only. Change the fields sent."""
+    check_if_match(directive, if_match)
     updated = service.update_directive(
         session, scope=scope, directive=directive, directive_in=directive_in
     )
@@ -88,12 +80,15 @@ def update_directive(
 
 
 @router.delete(
-    "/{directive_id}",
+    "/{directive_id:int}",
     status_code=204,
     summary="Delete a directive",
     responses=problem_responses(403, 404, 409, 412),
 )
-def delete_directive(session: SessionDep, scope: ScopeDep, directive: DirectiveDep) -> None:
+def delete_directive(
+    session: SessionDep, scope: ScopeDep, directive: DirectiveDep, if_match: IfMatch
+) -> None:
     """Admins only; allowed only while no commitment or report refers to the directive (409
     otherwise)."""
+    check_if_match(directive, if_match)
     service.delete_directive(session, scope=scope, directive=directive)

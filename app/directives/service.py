@@ -5,18 +5,11 @@ from sqlmodel import Session, col
 
 from app.access.scope import Scope
 from app.audit.service import audited
-from app.core.errors import ConflictError, NotFoundError
+from app.core.errors import ConflictError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.directives.schemas import DirectiveCreate, DirectiveUpdate
 from app.models import Directive
-
-
-def get_directive(session: Session, *, directive_id: int) -> Directive:
-    directive = session.get(Directive, directive_id)
-    if directive is None:
-        raise NotFoundError(f"Directive {directive_id} does not exist.")
-    return directive
 
 
 def list_directives(session: Session, *, params: PageParams, q: str | None) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, RequiredIdQuery, RequiredYearQuery, YearQuery
+from app.core.schemas import IdQuery, RequiredIdQuery, RequiredYearQuery, YearQuery
 from app.evaluations import service
+from app.evaluations.deps import CapDep, EvaluationDep
 from app.evaluations.schemas import (
     CapIn,
     CapPublic,
@@ -21,32 +22,10 @@ from app.evaluations.schemas import (
 )
 from app.evaluations.service import EvaluationFilters
 from app.idempotency import IDEMPOTENT
-from app.models import Evaluation, EvaluationStatus, ExcellenceCap
+from app.models import Evaluation, EvaluationStatus
 from app.units.service import get_unit
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
-
-
-def get_evaluation_or_404(
-    evaluation_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> Evaluation:
-    evaluation = service.get_evaluation(session, scope=scope, evaluation_id=evaluation_id)
-    check_if_match(evaluation, if_match)
-    return evaluation
-
-
-EvaluationDep = Annotated[Evaluation, Depends(get_evaluation_or_404)]
-
-
-def get_cap_or_404(
-    cap_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> ExcellenceCap:
-    cap = service.get_cap(session, scope=scope, cap_id=cap_id)
-    check_if_match(cap, if_match)
-    return cap
-
-
-CapDep = Annotated[ExcellenceCap, Depends(get_cap_or_404)]
 
 
 async def evaluation_filters(
@@ -113,10 +92,10 @@ def create_cap(
 
 
 @router.get(
-    "/caps/{cap_id}",
+    "/caps/{cap_id:int}",
     response_model=CapPublic,
     summary="Get a cap",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def get_cap(session: SessionDep, cap: CapDep, response: Response) -> CapPublic:
     """With the children it applies to, how many may be excellent and how many are."""
@@ -125,15 +104,21 @@ def get_cap(session: SessionDep, cap: CapDep, response: Response) -> CapPublic:
 
 
 @router.patch(
-    "/caps/{cap_id}",
+    "/caps/{cap_id:int}",
     response_model=CapPublic,
     summary="Change a cap",
     responses=problem_responses(403, 404, 409, 412),
 )
 def update_cap(
-    session: SessionDep, scope: ScopeDep, cap: CapDep, cap_in: CapUpdate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    cap: CapDep,
+    if_match: IfMatch,
+    cap_in: CapUpdate,
+    response: Response,
 ) -> CapPublic:
     """Not below the excellent grades already decided (409)."""
+    check_if_match(cap, if_match)
     updated = service.update_cap(session, scope=scope, cap=cap, cap_in=cap_in)
     with_etag(response, updated)
     return service.publish_cap(session, updated)
@@ -174,10 +159,10 @@ def self_assess(
 
 
 @router.get(
-    "/{evaluation_id}",
+    "/{evaluation_id:int}",
     response_model=EvaluationPublic,
     summary="Get an evaluation",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_evaluation(evaluation: EvaluationDep, response: Response) -> Evaluation:
     """Each step with its grade, note and author; `grade` is the one that stands."""
@@ -185,7 +170,7 @@ async def get_evaluation(evaluation: EvaluationDep, response: Response) -> Evalu
 
 
 @router.patch(
-    "/{evaluation_id}",
+    "/{evaluation_id:int}",
     response_model=EvaluationPublic,
     summary="Change a self-assessment",
     responses=problem_responses(403, 404, 409, 412),
@@ -194,10 +179,12 @@ def update_self_assessment(
     session: SessionDep,
     scope: ScopeDep,
     evaluation: EvaluationDep,
+    if_match: IfMatch,
     update_in: SelfAssessmentUpdate,
     response: Response,
 ) -> Evaluation:
     """By the unit's managers, until the superior proposes a grade (409 after)."""
+    check_if_match(evaluation, if_match)
     updated = service.update_self_assessment(
         session, scope=scope, evaluation=evaluation, update_in=update_in
     )
@@ -205,7 +192,7 @@ def update_self_assessment(
 
 
 @router.post(
-    "/{evaluation_id}/proposal",
+    "/{evaluation_id:int}/proposal",
     response_model=EvaluationPublic,
     dependencies=[IDEMPOTENT],
     summary="Propose the grade (superior)",
@@ -215,17 +202,19 @@ def propose(
     session: SessionDep,
     scope: ScopeDep,
     evaluation: EvaluationDep,
+    if_match: IfMatch,
     grade_in: GradeIn,
     response: Response,
 ) -> Evaluation:
     """By managers or reporters of the unit's parent, until the grade is decided."""
+    check_if_match(evaluation, if_match)
     return with_etag(
         response, service.propose(session, scope=scope, evaluation=evaluation, grade_in=grade_in)
     )
 
 
 @router.post(
-    "/{evaluation_id}/decision",
+    "/{evaluation_id:int}/decision",
     response_model=EvaluationPublic,
     dependencies=[IDEMPOTENT],
     summary="Decide the grade (superior)",
@@ -235,11 +224,13 @@ def decide(
     session: SessionDep,
     scope: ScopeDep,
     evaluation: EvaluationDep,
+    if_match: IfMatch,
     grade_in: GradeIn,
     response: Response,
 ) -> Evaluation:
     """By managers of the unit's parent, once proposed; *excellent* must fit the parent's cap
     for the year (409)."""
+    check_if_match(evaluation, if_match)
     return with_etag(
         response, service.decide(session, scope=scope, evaluation=evaluation, grade_in=grade_in)
     )

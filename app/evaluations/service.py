@@ -45,10 +45,6 @@ class EvaluationFilters:
     status: EvaluationStatus | None = None
 
 
-def get_evaluation(session: Session, *, scope: Scope, evaluation_id: int) -> Evaluation:
-    return scope.get(Evaluation, evaluation_id, "Evaluation")
-
-
 def list_evaluations(
     session: Session, *, scope: Scope, params: PageParams, filters: EvaluationFilters
 ) -> dict[str, Any]:
@@ -234,10 +230,6 @@ def publish_cap(session: Session, cap: ExcellenceCap) -> CapPublic:
         max_excellent=_max_excellent(cap.max_percent, children),
         excellent=_excellent_among_children(session, cap.unit_id, cap.year),
     )
-
-
-def get_cap(session: Session, *, scope: Scope, cap_id: int) -> ExcellenceCap:
-    return scope.get(ExcellenceCap, cap_id, "Cap")
 
 
 def list_caps(

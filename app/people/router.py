@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -8,10 +7,11 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdPath, IdQuery, SearchQuery
+from app.core.schemas import DateQuery, IdQuery, SearchQuery
 from app.idempotency import IDEMPOTENT
 from app.models import AreaOfCharge, Person, Position, Post
 from app.people import service
+from app.people.deps import AreaDep, PersonDep, PositionDep
 from app.people.schemas import (
     AreaOfChargeCreate,
     AreaOfChargePublic,
@@ -30,41 +30,14 @@ positions = APIRouter(prefix="/positions", tags=["positions"])
 areas = APIRouter(prefix="/areas-of-charge", tags=["areas of charge"])
 
 
-def get_person_or_404(
-    person_id: IdPath, session: SessionDep, _principal: CurrentPrincipal, if_match: IfMatch
-) -> Person:
-    person = service.get_person(session, person_id=person_id)
-    check_if_match(person, if_match)
-    return person
-
-
-def get_position_or_404(
-    position_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> Position:
-    position = service.get_term(session, Position, scope=scope, term_id=position_id)
-    check_if_match(position, if_match)
-    return position
-
-
-def get_area_or_404(
-    area_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> AreaOfCharge:
-    area = service.get_term(session, AreaOfCharge, scope=scope, term_id=area_id)
-    check_if_match(area, if_match)
-    return area
-
-
 async def term_filters(
     person_id: IdQuery = None,
     unit_id: IdQuery = None,
-    as_of: Annotated[date | None, Query(description="Only terms running on this day.")] = None,
+    as_of: Annotated[DateQuery, Query(description="Only terms running on this day.")] = None,
 ) -> TermFilters:
     return TermFilters(person_id=person_id, unit_id=unit_id, as_of=as_of)
 
 
-PersonDep = Annotated[Person, Depends(get_person_or_404)]
-PositionDep = Annotated[Position, Depends(get_position_or_404)]
-AreaDep = Annotated[AreaOfCharge, Depends(get_area_or_404)]
 TermFiltersDep = Annotated[TermFilters, Depends(term_filters)]
 
 
@@ -97,10 +70,10 @@ def create_person(
 
 
 @people.get(
-    "/{person_id}",
+    "/{person_id:int}",
     response_model=PersonPublic,
     summary="Get a person",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_person(person: PersonDep, response: Response) -> Person:
     """One person."""
@@ -108,7 +81,7 @@ async def get_person(person: PersonDep, response: Response) -> Person:
 
 
 @people.patch(
-    "/{person_id}",
+    "/{person_id:int}",
     response_model=PersonPublic,
     summary="Update a person",
     responses=problem_responses(404, 412),
@@ -117,22 +90,27 @@ def update_person(
     session: SessionDep,
     scope: ScopeDep,
     person: PersonDep,
+    if_match: IfMatch,
     person_in: PersonUpdate,
     response: Response,
 ) -> Person:
     """Change the fields sent."""
+    check_if_match(person, if_match)
     updated = service.update_person(session, scope=scope, person=person, person_in=person_in)
     return with_etag(response, updated)
 
 
 @people.delete(
-    "/{person_id}",
+    "/{person_id:int}",
     status_code=204,
     summary="Delete a person",
     responses=problem_responses(404, 409, 412),
 )
-def delete_person(session: SessionDep, scope: ScopeDep, person: PersonDep) -> None:
+def delete_person(
+    session: SessionDep, scope: ScopeDep, person: PersonDep, if_match: IfMatch
+) -> None:
     """Allowed only while no position, area of charge or other record names the person."""
+    check_if_match(person, if_match)
     service.delete_person(session, scope=scope, person=person)
 
 
@@ -173,10 +151,10 @@ def create_position(
 
 
 @positions.get(
-    "/{position_id}",
+    "/{position_id:int}",
     response_model=PositionPublic,
     summary="Get a position",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_position(position: PositionDep, response: Response) -> Position:
     """One position with its post's Vietnamese label."""
@@ -184,7 +162,7 @@ async def get_position(position: PositionDep, response: Response) -> Position:
 
 
 @positions.patch(
-    "/{position_id}",
+    "/{position_id:int}",
     response_model=PositionPublic,
     summary="Update or end a position",
     responses=problem_responses(404, 409, 412),
@@ -193,22 +171,27 @@ def update_position(
     session: SessionDep,
     scope: ScopeDep,
     position: PositionDep,
+    if_match: IfMatch,
     position_in: PositionUpdate,
     response: Response,
 ) -> Position:
     """Set `end_on` to end the term."""
+    check_if_match(position, if_match)
     updated = service.update_term(session, scope=scope, term=position, term_in=position_in)
     return with_etag(response, updated)
 
 
 @positions.delete(
-    "/{position_id}",
+    "/{position_id:int}",
     status_code=204,
     summary="Delete a position recorded by mistake",
     responses=problem_responses(404, 412),
 )
-def delete_position(session: SessionDep, scope: ScopeDep, position: PositionDep) -> None:
+def delete_position(
+    session: SessionDep, scope: ScopeDep, position: PositionDep, if_match: IfMatch
+) -> None:
     """Delete a position entered in error; to end a term, set its `end_on` instead."""
+    check_if_match(position, if_match)
     service.delete_term(session, scope=scope, term=position)
 
 
@@ -241,10 +224,10 @@ def create_area(
 
 
 @areas.get(
-    "/{area_id}",
+    "/{area_id:int}",
     response_model=AreaOfChargePublic,
     summary="Get an area of charge",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_area(area: AreaDep, response: Response) -> AreaOfCharge:
     """One area of charge."""
@@ -252,7 +235,7 @@ async def get_area(area: AreaDep, response: Response) -> AreaOfCharge:
 
 
 @areas.patch(
-    "/{area_id}",
+    "/{area_id:int}",
     response_model=AreaOfChargePublic,
     summary="Update or end an area of charge",
     responses=problem_responses(404, 409, 412),
@@ -261,23 +244,26 @@ def update_area(
     session: SessionDep,
     scope: ScopeDep,
     area: AreaDep,
+    if_match: IfMatch,
     area_in: AreaOfChargeUpdate,
     response: Response,
 ) -> AreaOfCharge:
     """Set `end_on` to end the charge; change the dates or the note."""
+    check_if_match(area, if_match)
     return with_etag(
         response, service.update_term(session, scope=scope, term=area, term_in=area_in)
     )
 
 
 @areas.delete(
-    "/{area_id}",
+    "/{area_id:int}",
     status_code=204,
     summary="Delete an area of charge recorded by mistake",
     responses=problem_responses(404, 412),
 )
-def delete_area(session: SessionDep, scope: ScopeDep, area: AreaDep) -> None:
+def delete_area(session: SessionDep, scope: ScopeDep, area: AreaDep, if_match: IfMatch) -> None:
     """Delete an area of charge entered in error; to end it, set its `end_on` instead."""
+    check_if_match(area, if_match)
     service.delete_term(session, scope=scope, term=area)
 
 

@@ -13,20 +13,13 @@ from sqlmodel import Session, col
 
 from app.access.scope import Scope
 from app.audit.service import audited
-from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError, NotFoundError
+from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import POST_UNIT_KINDS, AreaOfCharge, Person, Position, Post, Unit
 from app.people.schemas import PersonCreate, PersonUpdate
 
 Term = TypeVar("Term", Position, AreaOfCharge)
-
-
-def get_person(session: Session, *, person_id: int) -> Person:
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFoundError(f"Person {person_id} does not exist.")
-    return person
 
 
 def list_people(session: Session, *, params: PageParams, q: str | None) -> dict[str, Any]:
@@ -73,15 +66,6 @@ class TermFilters:
     person_id: int | None = None
     unit_id: int | None = None
     as_of: date | None = None
-
-
-def get_term(session: Session, model: type[Term], *, scope: Scope, term_id: int) -> Term:
-    missing = f"{model.__name__} {term_id} does not exist."
-    term = session.get(model, term_id)
-    if term is None:
-        raise NotFoundError(missing)
-    scope.require_read(term.unit_id, missing)
-    return term
 
 
 def list_terms(

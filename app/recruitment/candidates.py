@@ -117,10 +117,6 @@ def publish(session: Session, candidate: Candidate) -> CandidatePublic:
     return _publish(candidate, flags)
 
 
-def get_candidate(session: Session, *, scope: Scope, candidate_id: int) -> Candidate:
-    return scope.get(Candidate, candidate_id, "Candidate")
-
-
 def list_candidates(
     session: Session, *, scope: Scope, params: PageParams, filters: CandidateFilters
 ) -> dict[str, Any]:

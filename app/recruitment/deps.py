@@ -3,9 +3,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from app.access.loaders import in_scope, loader
 from app.core import clock
 from app.core.errors import InvalidValueError
 from app.core.schemas import YearQuery
+from app.models import Candidate, RecruitmentOutcome, RecruitmentTarget
 
 
 @dataclass(frozen=True)
@@ -25,3 +27,14 @@ def period(from_year: YearQuery = None, to_year: YearQuery = None) -> Period:
 
 
 PeriodDep = Annotated[Period, Depends(period)]
+
+
+CandidateDep = Annotated[
+    Candidate, Depends(loader("candidate_id", in_scope(Candidate, "Candidate")))
+]
+OutcomeDep = Annotated[
+    RecruitmentOutcome, Depends(loader("outcome_id", in_scope(RecruitmentOutcome, "Outcome")))
+]
+TargetDep = Annotated[
+    RecruitmentTarget, Depends(loader("target_id", in_scope(RecruitmentTarget, "Target")))
+]

@@ -25,10 +25,6 @@ class OutcomeFilters:
     year: int | None = None
 
 
-def get_outcome(session: Session, *, scope: Scope, outcome_id: int) -> RecruitmentOutcome:
-    return scope.get(RecruitmentOutcome, outcome_id, "Outcome")
-
-
 def list_outcomes(
     session: Session, *, scope: Scope, params: PageParams, filters: OutcomeFilters
 ) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import (
-    IdPath,
     IdQuery,
     RequiredIdQuery,
     RequiredYearQuery,
@@ -17,6 +16,7 @@ from app.core.schemas import (
 )
 from app.idempotency import IDEMPOTENT
 from app.models import (
+    MAX_ID,
     Candidate,
     CandidateAlert,
     CandidateEvent,
@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.recruitment import candidates, outcomes, targets
 from app.recruitment.candidates import CandidateFilters
-from app.recruitment.deps import PeriodDep
+from app.recruitment.deps import CandidateDep, OutcomeDep, PeriodDep, TargetDep
 from app.recruitment.outcomes import OutcomeFilters
 from app.recruitment.rollup import unit_progress
 from app.recruitment.schemas import (
@@ -56,22 +56,12 @@ progress = APIRouter(prefix="/units", tags=["recruitment"])
 # --- targets --------------------------------------------------------------------------------
 
 
-def get_target_or_404(
-    target_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> RecruitmentTarget:
-    target = targets.get_target(session, scope=scope, target_id=target_id)
-    check_if_match(target, if_match)
-    return target
-
-
-TargetDep = Annotated[RecruitmentTarget, Depends(get_target_or_404)]
-
-
 async def target_filters(
     root_id: IdQuery = None,
     unit_id: IdQuery = None,
     parent_id: Annotated[
-        int | None, Query(ge=1, description="Only the targets of this unit's direct children.")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Only the targets of this unit's direct children."),
     ] = None,
     year: YearQuery = None,
 ) -> TargetFilters:
@@ -117,10 +107,10 @@ def create_target(
 
 
 @router.get(
-    "/targets/{target_id}",
+    "/targets/{target_id:int}",
     response_model=TargetPublic,
     summary="Get a target",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def get_target(session: SessionDep, target: TargetDep, response: Response) -> Any:
     """With the sum allocated to the unit's children for the same year, and the gap."""
@@ -128,7 +118,7 @@ def get_target(session: SessionDep, target: TargetDep, response: Response) -> An
 
 
 @router.patch(
-    "/targets/{target_id}",
+    "/targets/{target_id:int}",
     response_model=TargetPublic,
     summary="Change a target",
     responses=problem_responses(403, 404, 412),
@@ -137,22 +127,27 @@ def update_target(
     session: SessionDep,
     scope: ScopeDep,
     target: TargetDep,
+    if_match: IfMatch,
     target_in: TargetUpdate,
     response: Response,
 ) -> Any:
     """The number or the note, by a manager of the unit's parent."""
+    check_if_match(target, if_match)
     updated = targets.update_target(session, scope=scope, target=target, target_in=target_in)
     return _one_target(session, response, updated)
 
 
 @router.delete(
-    "/targets/{target_id}",
+    "/targets/{target_id:int}",
     status_code=204,
     summary="Withdraw a target",
     responses=problem_responses(403, 404, 412),
 )
-def delete_target(session: SessionDep, scope: ScopeDep, target: TargetDep) -> None:
+def delete_target(
+    session: SessionDep, scope: ScopeDep, target: TargetDep, if_match: IfMatch
+) -> None:
     """By a manager of the unit's parent; nothing else refers to a target."""
+    check_if_match(target, if_match)
     targets.delete_target(session, scope=scope, target=target)
 
 
@@ -187,17 +182,6 @@ def allocate(session: SessionDep, scope: ScopeDep, allocation_in: AllocationIn) 
 
 
 # --- candidates -----------------------------------------------------------------------------
-
-
-def get_candidate_or_404(
-    candidate_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> Candidate:
-    candidate = candidates.get_candidate(session, scope=scope, candidate_id=candidate_id)
-    check_if_match(candidate, if_match)
-    return candidate
-
-
-CandidateDep = Annotated[Candidate, Depends(get_candidate_or_404)]
 
 
 async def candidate_filters(
@@ -281,10 +265,10 @@ def create_candidate(
 
 
 @router.get(
-    "/candidates/{candidate_id}",
+    "/candidates/{candidate_id:int}",
     response_model=CandidatePublic,
     summary="Get a candidate",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def get_candidate(session: SessionDep, candidate: CandidateDep, response: Response) -> Any:
     """With the statutory dates derived from the stage dates, and today's alerts."""
@@ -292,7 +276,7 @@ def get_candidate(session: SessionDep, candidate: CandidateDep, response: Respon
 
 
 @router.patch(
-    "/candidates/{candidate_id}",
+    "/candidates/{candidate_id:int}",
     response_model=CandidatePublic,
     summary="Change a candidate's details",
     responses=problem_responses(403, 404, 409, 412),
@@ -301,10 +285,12 @@ def update_candidate(
     session: SessionDep,
     scope: ScopeDep,
     candidate: CandidateDep,
+    if_match: IfMatch,
     candidate_in: CandidateUpdate,
     response: Response,
 ) -> Any:
     """Personal details and who follows them; the stage moves through `/transitions`."""
+    check_if_match(candidate, if_match)
     updated = candidates.update_candidate(
         session, scope=scope, candidate=candidate, candidate_in=candidate_in
     )
@@ -312,7 +298,7 @@ def update_candidate(
 
 
 @router.post(
-    "/candidates/{candidate_id}/transitions",
+    "/candidates/{candidate_id:int}/transitions",
     response_model=CandidatePublic,
     dependencies=[IDEMPOTENT],
     summary="Move a candidate along the pipeline",
@@ -328,18 +314,20 @@ def candidate_transition(
     session: SessionDep,
     scope: ScopeDep,
     candidate: CandidateDep,
+    if_match: IfMatch,
     step_in: CandidateTransitionIn,
     response: Response,
 ) -> Any:
+    check_if_match(candidate, if_match)
     moved = candidates.transition(session, scope=scope, candidate=candidate, step_in=step_in)
     return _one_candidate(session, response, moved)
 
 
 @router.get(
-    "/candidates/{candidate_id}/history",
+    "/candidates/{candidate_id:int}/history",
     response_model=list[CandidateEventPublic],
     summary="A candidate's steps",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def candidate_history(session: SessionDep, candidate: CandidateDep) -> list[CandidateEvent]:
     """Oldest first, with the day of each step, who recorded it and the note."""
@@ -347,17 +335,6 @@ def candidate_history(session: SessionDep, candidate: CandidateDep) -> list[Cand
 
 
 # --- outcomes -------------------------------------------------------------------------------
-
-
-def get_outcome_or_404(
-    outcome_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> RecruitmentOutcome:
-    outcome = outcomes.get_outcome(session, scope=scope, outcome_id=outcome_id)
-    check_if_match(outcome, if_match)
-    return outcome
-
-
-OutcomeDep = Annotated[RecruitmentOutcome, Depends(get_outcome_or_404)]
 
 
 async def outcome_filters(
@@ -405,10 +382,10 @@ def create_outcome(
 
 
 @router.get(
-    "/outcomes/{outcome_id}",
+    "/outcomes/{outcome_id:int}",
     response_model=OutcomePublic,
     summary="Get a reported outcome",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_outcome(outcome: OutcomeDep, response: Response) -> RecruitmentOutcome:
     """A count of admissions for a unit and a period."""
@@ -416,7 +393,7 @@ async def get_outcome(outcome: OutcomeDep, response: Response) -> RecruitmentOut
 
 
 @router.patch(
-    "/outcomes/{outcome_id}",
+    "/outcomes/{outcome_id:int}",
     response_model=OutcomePublic,
     summary="Correct a reported outcome",
     responses=problem_responses(403, 404, 409, 412),
@@ -425,22 +402,27 @@ def update_outcome(
     session: SessionDep,
     scope: ScopeDep,
     outcome: OutcomeDep,
+    if_match: IfMatch,
     outcome_in: OutcomeUpdate,
     response: Response,
 ) -> RecruitmentOutcome:
     """The same overlap rules as on creation (409)."""
+    check_if_match(outcome, if_match)
     updated = outcomes.update_outcome(session, scope=scope, outcome=outcome, outcome_in=outcome_in)
     return with_etag(response, updated)
 
 
 @router.delete(
-    "/outcomes/{outcome_id}",
+    "/outcomes/{outcome_id:int}",
     status_code=204,
     summary="Withdraw a reported outcome",
     responses=problem_responses(403, 404, 412),
 )
-def delete_outcome(session: SessionDep, scope: ScopeDep, outcome: OutcomeDep) -> None:
+def delete_outcome(
+    session: SessionDep, scope: ScopeDep, outcome: OutcomeDep, if_match: IfMatch
+) -> None:
     """A mistaken report, by the unit's managers or reporters; audited like every write."""
+    check_if_match(outcome, if_match)
     outcomes.delete_outcome(session, scope=scope, outcome=outcome)
 
 
@@ -448,10 +430,10 @@ def delete_outcome(session: SessionDep, scope: ScopeDep, outcome: OutcomeDep) ->
 
 
 @progress.get(
-    "/{unit_id}/recruitment",
+    "/{unit_id:int}/recruitment",
     response_model=UnitRecruitment,
     summary="Recruitment progress of a unit and each child",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def unit_recruitment(
     session: SnapshotSessionDep,

@@ -68,10 +68,6 @@ def publish(session: Session, targets: list[RecruitmentTarget]) -> list[TargetPu
     return public
 
 
-def get_target(session: Session, *, scope: Scope, target_id: int) -> RecruitmentTarget:
-    return scope.get(RecruitmentTarget, target_id, "Target")
-
-
 def list_targets(
     session: Session, *, scope: Scope, params: PageParams, filters: TargetFilters
 ) -> dict[str, Any]:

@@ -86,10 +86,10 @@ def commitments_report(
 
 
 @scorecards.get(
-    "/{unit_id}/scorecard",
+    "/{unit_id:int}/scorecard",
     response_model=Scorecard,
     summary="A unit's year at a glance",
-    responses=RESPONSES | problem_responses(412),
+    responses=RESPONSES,
 )
 def scorecard(
     request: Request,

@@ -1,28 +1,22 @@
 from dataclasses import replace
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.access.deps import IfMatch, ScopeDep
-from app.core.db import SessionDep
-from app.core.etag import check_if_match
-from app.core.schemas import IdPath, SearchQuery
+from app.access.loaders import loader
+from app.access.scope import Scope
+from app.core.schemas import DateQuery, SearchQuery
 from app.models import Unit, UnitKind
 from app.units.service import UnitFilters, get_unit
 
 
-def get_unit_or_404(
-    unit_id: IdPath, session: SessionDep, scope: ScopeDep, if_match: IfMatch
-) -> Unit:
-    unit = get_unit(session, scope=scope, unit_id=unit_id)
-    check_if_match(unit, if_match)
-    return unit
+def _unit_in_scope(scope: Scope, unit_id: int) -> Unit:
+    return get_unit(scope.session, scope=scope, unit_id=unit_id)
 
 
 def unit_validity(
     as_of: Annotated[
-        date | None, Query(description="Only units open on this day (overrides include_closed).")
+        DateQuery, Query(description="Only units open on this day (overrides include_closed).")
     ] = None,
     include_closed: Annotated[
         bool, Query(description="Also list units closed before today.")
@@ -42,7 +36,7 @@ async def unit_filters(
     return replace(validity, q=q, kind=kind)
 
 
-UnitDep = Annotated[Unit, Depends(get_unit_or_404)]
+UnitDep = Annotated[Unit, Depends(loader("unit_id", _unit_in_scope))]
 UnitFiltersDep = Annotated[UnitFilters, Depends(unit_filters)]
 MaxDepth = Annotated[
     int | None, Query(ge=1, le=50, description="How many levels below the unit to include.")

@@ -2,10 +2,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.access.deps import ScopeDep
+from app.access.deps import IfMatch, ScopeDep
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import with_etag
+from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import IdQuery
 from app.idempotency import IDEMPOTENT
@@ -54,10 +54,10 @@ def create_unit(
 
 
 @router.get(
-    "/{unit_id}",
+    "/{unit_id:int}",
     response_model=UnitPublic,
     summary="Get a unit",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 async def get_unit(unit: UnitDep, response: Response) -> Unit:
     """One unit, open or closed, with its kind's Vietnamese label."""
@@ -65,42 +65,54 @@ async def get_unit(unit: UnitDep, response: Response) -> Unit:
 
 
 @router.patch(
-    "/{unit_id}",
+    "/{unit_id:int}",
     response_model=UnitPublic,
     summary="Update or move a unit",
     responses=problem_responses(403, 404, 409, 412),
 )
 def update_unit(
-    session: SessionDep, scope: ScopeDep, unit: UnitDep, unit_in: UnitUpdate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    unit: UnitDep,
+    if_match: IfMatch,
+    unit_in: UnitUpdate,
+    response: Response,
 ) -> Unit:
     """Change the fields sent. A new `parent_id` moves the unit and its whole subtree; the new
     parent must be open and may not lie in the unit's own subtree."""
+    check_if_match(unit, if_match)
     return with_etag(
         response, service.update_unit(session, scope=scope, unit=unit, unit_in=unit_in)
     )
 
 
 @router.post(
-    "/{unit_id}/close",
+    "/{unit_id:int}/close",
     response_model=UnitPublic,
     dependencies=[IDEMPOTENT],
     summary="Close a unit",
     responses=problem_responses(403, 404, 409, 412),
 )
 def close_unit(
-    session: SessionDep, scope: ScopeDep, unit: UnitDep, close_in: UnitClose, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    unit: UnitDep,
+    if_match: IfMatch,
+    close_in: UnitClose,
+    response: Response,
 ) -> Unit:
     """Set `valid_to`. Units are never deleted: records made against them stay true. A unit with
     units still open below it on that day cannot close."""
+    check_if_match(unit, if_match)
     closed = service.close_unit(session, scope=scope, unit=unit, valid_to=close_in.valid_to)
     return with_etag(response, closed)
 
 
 @router.get(
-    "/{unit_id}/children",
+    "/{unit_id:int}/children",
     response_model=Page[UnitPublic],
     summary="List a unit's direct children",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def list_children(
     session: SessionDep, scope: ScopeDep, unit: UnitDep, page: PageDep, filters: UnitFiltersDep
@@ -110,10 +122,10 @@ def list_children(
 
 
 @router.get(
-    "/{unit_id}/descendants",
+    "/{unit_id:int}/descendants",
     response_model=Page[UnitPublic],
     summary="List every unit below a unit",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def list_descendants(
     session: SessionDep,
@@ -136,10 +148,10 @@ def list_descendants(
 
 
 @router.get(
-    "/{unit_id}/ancestors",
+    "/{unit_id:int}/ancestors",
     response_model=list[UnitPublic],
     summary="List a unit's superiors",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404),
 )
 def list_ancestors(session: SessionDep, scope: ScopeDep, unit: UnitDep) -> list[Unit]:
     """From the root of the tree down to the unit's parent."""
@@ -147,10 +159,10 @@ def list_ancestors(session: SessionDep, scope: ScopeDep, unit: UnitDep) -> list[
 
 
 @router.get(
-    "/{unit_id}/tree",
+    "/{unit_id:int}/tree",
     response_model=UnitNode,
     summary="Get a unit's subtree, nested",
-    responses=problem_responses(404, 412, 422),
+    responses=problem_responses(404, 422),
 )
 def get_tree(
     session: SessionDep, unit: UnitDep, validity: UnitValidityDep, max_depth: MaxDepth = None

@@ -146,9 +146,15 @@ def test_unknown_unit_is_404_everywhere(client: TestClient, suffix: str) -> None
     assert "424242" in body["detail"]
 
 
-@pytest.mark.parametrize("bad_id", ["abc", "0", "-1", "99999999999999999999"])
-def test_bad_ids_are_422(client: TestClient, bad_id: str) -> None:
+@pytest.mark.parametrize("bad_id", ["0", "99999999999999999999"])
+def test_ids_out_of_range_are_422(client: TestClient, bad_id: str) -> None:
     assert_problem(client.get(f"{UNITS}/{bad_id}"), 422)
+
+
+@pytest.mark.parametrize("not_an_id", ["abc", "-1", "1.5"])
+def test_a_path_segment_that_is_no_id_names_no_resource(client: TestClient, not_an_id: str) -> None:
+    # An id is digits: anything else names another path (there is none), never a unit.
+    assert_problem(client.get(f"{UNITS}/{not_an_id}"), 404)
 
 
 def test_code_is_unique(client: TestClient) -> None:

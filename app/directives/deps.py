@@ -1,0 +1,8 @@
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.access.loaders import loader, shared
+from app.models import Directive
+
+DirectiveDep = Annotated[Directive, Depends(loader("directive_id", shared(Directive, "Directive")))]
