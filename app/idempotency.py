@@ -24,6 +24,7 @@ from app.access.deps import CurrentPrincipal
 from app.core.config import settings
 from app.core.db import SessionDep, engine
 from app.core.errors import AppError, ConflictError, database_unavailable
+from app.core.middleware import read_whole_body
 from app.models import IdempotencyRecord, utcnow
 
 logger = logging.getLogger(__name__)
@@ -137,28 +138,11 @@ class IdempotencyMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        chunks = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body, replay_body = await read_whole_body(receive)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["idempotency_hash"] = hashlib.sha256(
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
-
-        replayed = False
-
-        async def replay_body() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         status = 0
         headers: dict[str, str] = {}

@@ -203,6 +203,30 @@ def _is_json(content_type: str) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
+async def read_whole_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The request body, read whole by a middleware that must see it before the app, and a
+    `receive` that hands the same body to the app (then passes on what follows, a disconnect)."""
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay_body() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay_body
+
+
 class DuplicateKeysMiddleware:
     """Refuses a JSON body that names a key twice (`{"name": "a", "name": "b"}`).
 
@@ -222,28 +246,11 @@ class DuplicateKeysMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        chunks = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body, replay_body = await read_whole_body(receive)
         path = _find_duplicate(body)
         if path is not None:
             await _duplicate_key_response(scope, path)(scope, receive, send)
             return
-
-        replayed = False
-
-        async def replay_body() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay_body, send)
 
