@@ -36,8 +36,14 @@ def http(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def burst(http: httpx.Client, calls: list[Call], tag: str) -> list[httpx.Response]:
-    """All the calls at once, each with a request id of its own (`tag`-index)."""
+def burst(
+    http: httpx.Client,
+    calls: list[Call],
+    tag: str,
+    refusals: frozenset[int] = frozenset({409, 412}),
+) -> list[httpx.Response]:
+    """All the calls at once, each with a request id of its own (`tag`-index); a call may be
+    refused only with one of `refusals`, as a problem."""
 
     async def run() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=len(calls))
@@ -60,7 +66,7 @@ def burst(http: httpx.Client, calls: list[Call], tag: str) -> list[httpx.Respons
         status = response.status_code
         assert status < 500, response.text
         if status >= 300:
-            assert status in {409, 412}, response.text
+            assert status in refusals, response.text
             assert response.headers["content-type"].startswith("application/problem+json")
     return responses
 
@@ -463,3 +469,90 @@ def test_units_moved_while_their_candidates_move(http: httpx.Client) -> None:
         if response.is_success:
             assert http.get(f"/api/v1/units/{unit}").json()["parent_id"] == ids["DY"]
     assert_flows_exact()
+
+
+def test_people_their_posts_and_directives_at_once_in_one_unit(http: httpx.Client) -> None:
+    """The records shared by the tree and the terms held in one unit, written at once: the
+    posts reference a person and a unit that others are changing or deleting meanwhile."""
+    unit = make_line(http, cells=1)["DX"]
+    people = [
+        http.post("/api/v1/people", json={"full_name": f"Người {i}"}).json() for i in range(2)
+    ]
+    keep, doomed = people
+    calls: list[Call] = [
+        *(
+            (
+                "POST",
+                "/api/v1/positions",
+                {"person_id": person["id"], "unit_id": unit, "post": "committee_member"},
+            )
+            for person in (keep, doomed) * (WRITERS // 4)
+        ),
+        *(
+            ("POST", "/api/v1/areas-of-charge", {"person_id": keep["id"], "unit_id": unit})
+            for _ in range(WRITERS // 4)
+        ),
+        ("PATCH", f"/api/v1/people/{keep['id']}", {"full_name": "Người giữ lại"}),
+        ("DELETE", f"/api/v1/people/{doomed['id']}", None),
+        *(
+            (
+                "POST",
+                "/api/v1/directives",
+                # Two requests per code: one is created, its twin refused with 409.
+                {
+                    "code": f"{i // 2:02d}-CT/TW",
+                    "title": "Chỉ thị",
+                    "issuer": "Bộ Chính trị",
+                    "issued_on": "2016-05-15",
+                },
+            )
+            for i in range(WRITERS // 2)
+        ),
+    ]
+    # A post for the person deleted first names a person that no longer exists: 422.
+    responses = burst(http, calls, "people", frozenset({409, 412, 422}))
+    posts = [r for r, (_, path, _) in zip(responses, calls, strict=True) if "positions" in path]
+    assert_audited(http, "position", posts, [(ok_id(r), "create") for r in posts])
+    directives = [r for r, c in zip(responses, calls, strict=True) if "directives" in c[1]]
+    assert sorted(r.status_code for r in directives) == [201] * 5 + [409] * 5
+    assert_audited(http, "directive", directives, [(ok_id(r), "create") for r in directives])
+    # Whatever the order, a deleted person holds no post and a kept post names a person.
+    deleted = responses[len(posts) + WRITERS // 4 + 1].is_success
+    listed = http.get("/api/v1/positions", params={"limit": 500}).json()["items"]
+    assert {p["id"] for p in listed} == {ok_id(r) for r in posts if r.is_success}
+    assert not (deleted and any(p["person_id"] == doomed["id"] for p in listed))
+
+
+def test_users_grants_and_keys_at_once(http: httpx.Client) -> None:
+    """Accounts written at once: twins of a username are refused, grants and keys on one unit
+    all land and are audited."""
+    unit = make_line(http, cells=1)["DX"]
+    grantee = http.post(
+        "/api/v1/users",
+        json={"username": "grantee", "full_name": "Người được giao", "password": "mật khẩu dài"},
+    ).json()
+    calls: list[Call] = [
+        *(
+            (
+                "POST",
+                "/api/v1/users",
+                {"username": f"user{i // 2}", "full_name": "Cán bộ", "password": "mật khẩu dài"},
+            )
+            for i in range(WRITERS // 2)
+        ),
+        *(
+            ("POST", f"/api/v1/users/{grantee['id']}/grants", {"role": "viewer", "unit_id": unit})
+            for _ in range(WRITERS // 4)
+        ),
+        *(
+            ("POST", "/api/v1/api-keys", {"name": f"Máy {i}", "role": "viewer", "unit_id": unit})
+            for i in range(WRITERS // 4)
+        ),
+    ]
+    responses = burst(http, calls, "users")
+    users = responses[: WRITERS // 2]
+    assert sorted(r.status_code for r in users) == [201] * 5 + [409] * 5
+    assert_audited(http, "app_user", users, [(ok_id(r), "create") for r in users])
+    keys = responses[-(WRITERS // 4) :]
+    assert all(r.status_code == 201 for r in keys)
+    assert_audited(http, "api_key", keys, [(ok_id(r), "create") for r in keys])
