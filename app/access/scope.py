@@ -106,6 +106,15 @@ class Scope:
         self.require_read(record.unit_id, missing)
         return record
 
+    def unit(self, unit_id: int) -> Unit:
+        """The unit, if it exists and is readable; 404 alike otherwise."""
+        missing = f"Unit {unit_id} does not exist."
+        unit = self.session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFoundError(missing)
+        self.require_read(unit_id, missing)
+        return unit
+
     def require_read(self, unit_id: int, not_found: str) -> None:
         if not self.can_read(unit_id):
             raise NotFoundError(not_found)

@@ -23,7 +23,6 @@ from app.evaluations.schemas import (
 from app.evaluations.service import EvaluationFilters
 from app.idempotency import IDEMPOTENT
 from app.models import Evaluation, EvaluationStatus
-from app.units.service import get_unit
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 
@@ -55,7 +54,7 @@ def suggestion(
     the *completed* threshold (50%), suggests **not completed**; the *excellent* threshold
     (100%) with every commitment completed, **excellent**; the *good* threshold (80%), or no
     target, with no commitment unfinished, **good**; anything else **completed**."""
-    unit = get_unit(session, scope=scope, unit_id=unit_id)
+    unit = scope.unit(unit_id)
     return service.suggest(session, unit=unit, year=year)
 
 

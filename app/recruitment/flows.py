@@ -19,10 +19,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app.models import Candidate, CandidateFlow, CandidateStage, UnitClosure
+from app.tree.sums import add_to_sums
 
 S = CandidateStage
 
@@ -55,24 +55,6 @@ def flows_of(candidate: Candidate | None) -> Flows:
     return flows
 
 
-def _add_to_flows(session: Session, source: sa.Selectable) -> sa.Executable:
-    """Add the (unit_id, stage, year, entered, exited) rows of `source` to the table, creating
-    the rows it lacks."""
-    table = CandidateFlow.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).from_select(
-        ["unit_id", "stage", "year", "entered", "exited"], source
-    )
-    upsert: sa.Executable = statement.on_conflict_do_update(
-        index_elements=["unit_id", "stage", "year"],
-        set_={
-            "entered": table.c.entered + statement.excluded.entered,
-            "exited": table.c.exited + statement.excluded.exited,
-        },
-    )
-    return upsert
-
-
 def record(session: Session, *, unit_id: int, before: Flows, after: Flows) -> None:
     """Apply a candidate's change of flows to its unit and every unit above it, in the caller's
     transaction, which holds the unit's line (app/tree/lineage.py): a move of a unit above
@@ -102,27 +84,7 @@ def record(session: Session, *, unit_id: int, before: Flows, after: Flows) -> No
         .where(col(UnitClosure.descendant_id) == sa.bindparam("unit", type_=sa.Integer))
         .order_by(col(UnitClosure.ancestor_id))
     )
-    session.execute(_add_to_flows(session, source), changes)
-
-
-def carry_subtree(session: Session, *, unit_id: int, sign: int) -> None:
-    """Add (`sign` 1) or take away (-1) the unit's subtree sums to or from every unit above it:
-    around a move, the old units above lose them and the new ones gain them. The caller holds
-    the old and new lines (app/tree/lineage.py), so no candidate's flows are added meanwhile."""
-    flow = CandidateFlow
-    source = (
-        select(
-            col(UnitClosure.ancestor_id),
-            col(flow.stage),
-            col(flow.year),
-            col(flow.entered) * sign,
-            col(flow.exited) * sign,
-        )
-        .join(flow, col(flow.unit_id) == col(UnitClosure.descendant_id))
-        .where(col(UnitClosure.descendant_id) == unit_id, col(UnitClosure.depth) > 0)
-        .order_by(col(UnitClosure.ancestor_id), col(flow.stage), col(flow.year))
-    )
-    session.execute(_add_to_flows(session, source))
+    session.execute(add_to_sums(session, source), changes)
 
 
 def recomputed() -> sa.Select[Any]:

@@ -21,7 +21,6 @@ from app.recruitment.schemas import (
 )
 from app.tree.closure import subtree_ids
 from app.tree.lineage import lock_lines
-from app.units.service import get_unit
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) 
 def get_allocation(
     session: Session, *, scope: Scope, parent_id: int, year: int
 ) -> AllocationPublic:
-    get_unit(session, scope=scope, unit_id=parent_id)
+    scope.unit(parent_id)
     own = _find(session, parent_id, year)
     children = list(
         session.execute(

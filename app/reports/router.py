@@ -13,7 +13,6 @@ from app.reports import service, sheets
 from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
 from app.reports.schemas import CommitmentsReport, RecruitmentReport, Scorecard
 from app.units.deps import UnitDep
-from app.units.service import get_unit
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 scorecards = APIRouter(prefix="/units", tags=["reports"])
@@ -44,7 +43,7 @@ def recruitment_report(
     in tree order, and a totals row for the root. Every figure of a row covers that unit's
     whole subtree; the target is the unit's own (absent, not zero, when it has none).
     Admissions are split into individual records and reported counts."""
-    root = get_unit(session, scope=scope, unit_id=root_id)
+    root = scope.unit(root_id)
     first, last = years.from_year, years.to_year
     report = service.recruitment_report(
         session, root=root, from_year=first, to_year=last, depth=depth
@@ -74,7 +73,7 @@ def commitments_report(
     each direct child (over its subtree) and in total; and every commitment with the
     committee member directing it. CSV holds the per-unit table; XLSX adds the status ×
     category matrix and the list."""
-    root = get_unit(session, scope=scope, unit_id=root_id)
+    root = scope.unit(root_id)
     chosen_year = year or clock.today().year
     report = service.commitments_report(session, root=root, year=chosen_year)
     chosen = negotiate(request, fmt)

@@ -7,11 +7,7 @@ from app.access.loaders import loader
 from app.access.scope import Scope
 from app.core.schemas import DateQuery, SearchQuery
 from app.models import Unit, UnitKind
-from app.units.service import UnitFilters, get_unit
-
-
-def _unit_in_scope(scope: Scope, unit_id: int) -> Unit:
-    return get_unit(scope.session, scope=scope, unit_id=unit_id)
+from app.units.service import UnitFilters
 
 
 def unit_validity(
@@ -36,7 +32,7 @@ async def unit_filters(
     return replace(validity, q=q, kind=kind)
 
 
-UnitDep = Annotated[Unit, Depends(loader("unit_id", _unit_in_scope))]
+UnitDep = Annotated[Unit, Depends(loader("unit_id", Scope.unit))]
 UnitFiltersDep = Annotated[UnitFilters, Depends(unit_filters)]
 MaxDepth = Annotated[
     int | None, Query(ge=1, le=50, description="How many levels below the unit to include.")

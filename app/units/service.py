@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
@@ -16,13 +16,12 @@ from app.core.errors import (
     ConflictError,
     InvalidReferenceError,
     InvalidValueError,
-    NotFoundError,
 )
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import Unit, UnitClosure, UnitKind
-from app.recruitment import flows
-from app.tree.closure import lineage_ids, open_on, subtree_ids
+from app.tree.closure import open_on
+from app.tree.structure import rehang
 from app.units.schemas import UnitCreate, UnitUpdate
 
 # A nested tree is built in memory; larger subtrees are read page by page from /descendants.
@@ -59,14 +58,6 @@ def _filtered(statement: Select[Any], filters: UnitFilters) -> Select[Any]:
     elif not filters.include_closed:
         statement = statement.where(_not_closed(clock.today()))
     return statement
-
-
-def get_unit(session: Session, *, scope: Scope, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFoundError(f"Unit {unit_id} does not exist.")
-    scope.require_read(unit_id, f"Unit {unit_id} does not exist.")
-    return unit
 
 
 def list_units(
@@ -204,50 +195,6 @@ def create_unit(session: Session, *, scope: Scope, unit_in: UnitCreate) -> Unit:
     return unit
 
 
-def _move(session: Session, *, unit: Unit, new_parent: Unit | None) -> None:
-    """Re-hang the unit's subtree under `new_parent` in the closure table and shift its levels.
-    The caller holds the old line, the new one and the subtree (app/tree/lineage.py): no
-    candidate's flows are added meanwhile, and no writer below waits on a row this updates."""
-    assert unit.id is not None
-    flows.carry_subtree(session, unit_id=unit.id, sign=-1)
-    subtree = subtree_ids(unit.id)
-    old_ancestors = lineage_ids(unit.id).where(col(UnitClosure.depth) > 0)
-    session.execute(
-        delete(UnitClosure).where(
-            col(UnitClosure.descendant_id).in_(subtree.scalar_subquery()),
-            col(UnitClosure.ancestor_id).in_(old_ancestors.scalar_subquery()),
-        )
-    )
-    new_level = new_parent.level + 1 if new_parent else 0
-    if new_parent is not None:
-        above = sa.orm.aliased(UnitClosure)
-        below = sa.orm.aliased(UnitClosure)
-        session.execute(
-            insert(UnitClosure).from_select(
-                ["ancestor_id", "descendant_id", "depth"],
-                select(
-                    col(above.ancestor_id),
-                    col(below.descendant_id),
-                    col(above.depth) + col(below.depth) + 1,
-                )
-                # every ancestor of the new parent with every unit of the moved subtree
-                .select_from(above)
-                .join(below, sa.true())
-                .where(
-                    col(above.descendant_id) == new_parent.id, col(below.ancestor_id) == unit.id
-                ),
-            )
-        )
-    flows.carry_subtree(session, unit_id=unit.id, sign=1)
-    session.execute(
-        update(Unit)
-        .where(col(Unit.id).in_(subtree.scalar_subquery()))
-        .values(level=col(Unit.level) + (new_level - unit.level))
-        .execution_options(synchronize_session=False)
-    )
-    unit.level = new_level
-
-
 def _is_in_subtree(session: Session, *, root_id: int, unit_id: int) -> bool:
     statement = select(col(UnitClosure.depth)).where(
         col(UnitClosure.ancestor_id) == root_id, col(UnitClosure.descendant_id) == unit_id
@@ -299,7 +246,7 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
                         f"Unit {new_parent.code} lies in the subtree of {unit.code}: "
                         "that would make a cycle."
                     )
-            _move(session, unit=unit, new_parent=new_parent)
+            rehang(session, unit=unit, new_parent=new_parent)
         if "code" in changes or "name" in changes:
             changes["search_key"] = search_key(
                 changes.get("name", unit.name), changes.get("code", unit.code)
