@@ -4,7 +4,6 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from app.access.loaders import loader
-from app.access.scope import Scope
 from app.core.schemas import DateQuery, SearchQuery
 from app.models import Unit, UnitKind
 from app.units.service import UnitFilters
@@ -32,7 +31,7 @@ async def unit_filters(
     return replace(validity, q=q, kind=kind)
 
 
-UnitDep = Annotated[Unit, Depends(loader("unit_id", Scope.unit))]
+UnitDep = Annotated[Unit, Depends(loader("unit_id", lambda scope, unit_id: scope.unit(unit_id)))]
 UnitFiltersDep = Annotated[UnitFilters, Depends(unit_filters)]
 MaxDepth = Annotated[
     int | None, Query(ge=1, le=50, description="How many levels below the unit to include.")

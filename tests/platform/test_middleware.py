@@ -193,7 +193,7 @@ def test_a_saturated_connection_pool_answers_503_not_500(
     def no_connection(*_args: Any, **_kwargs: Any) -> Any:
         raise PoolTimeoutError("QueuePool limit reached")
 
-    monkeypatch.setattr("app.units.deps.get_unit", no_connection)
+    monkeypatch.setattr("app.access.scope.Scope.unit", no_connection)
     response = client.get("/api/v1/units/1")
     body = assert_problem(response, 503)
     assert response.headers["retry-after"]
