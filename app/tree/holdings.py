@@ -97,16 +97,21 @@ HOLDINGS: tuple[Holding, ...] = (
         lambda day, finished: sa.or_(
             _year_from(Commitment.year, day), col(Commitment.status).not_in(tuple(finished))
         ),
-        "finish, cancel or re-register them first",
+        "finish or cancel them first, or close the unit after their year",
     ),
     Holding(
         "evaluations",
         Evaluation,
         lambda day, finished: _year_from(Evaluation.year, day),
-        "remove them first",
+        "close the unit after their year",
     ),
-    Holding("positions", Position, _terms_from(Position), "move their start first"),
-    Holding("areas of charge", AreaOfCharge, _terms_from(AreaOfCharge), "move their start first"),
+    Holding("positions", Position, _terms_from(Position), "change their start or remove them"),
+    Holding(
+        "areas of charge",
+        AreaOfCharge,
+        _terms_from(AreaOfCharge),
+        "change their start or remove them",
+    ),
 )
 
 # Ids named in a refusal, of each kind.
@@ -126,18 +131,16 @@ def held_from(
             col(holding.model.unit_id) == unit_id,
             holding.from_day(day, finished),
         )
-        ids = (
-            session.execute(select(model_id).where(condition).order_by(model_id).limit(SHOWN_IDS))
-            .scalars()
-            .all()
-        )
-        if not ids:
+        # One query a kind: the first ids, and how many there are (counted before the limit).
+        rows = session.execute(
+            select(model_id, sa.func.count().over())
+            .where(condition)
+            .order_by(model_id)
+            .limit(SHOWN_IDS)
+        ).all()
+        if not rows:
             continue
-        count = (
-            len(ids)
-            if len(ids) < SHOWN_IDS
-            else session.execute(select(sa.func.count()).where(condition)).scalar_one()
-        )
+        ids, count = [row[0] for row in rows], rows[0][1]
         shown = ", ".join(str(i) for i in ids) + (", …" if count > len(ids) else "")
         found.append(f"{count} {holding.kind} (ids {shown}): {holding.remedy}")
     return found
