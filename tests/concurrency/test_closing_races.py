@@ -14,6 +14,7 @@ from tests.concurrency.test_write_families import (
     acknowledged,
     assert_audited,
     burst,
+    events,
     make_line,
     ok_id,
 )
@@ -58,17 +59,16 @@ def test_a_close_racing_candidates_and_outcomes_of_its_unit(http: httpx.Client, 
     responses = burst(http, calls, "race")
     closed = responses[at].is_success
 
-    kinds = ["candidate" if path == CANDIDATES else "recruitment_outcome" for _, path, _ in calls]
-    for kind in ("candidate", "recruitment_outcome"):
-        mine = [r for r, k in zip(responses, kinds, strict=True) if k == kind]
+    kinds = {CANDIDATES: "candidate", OUTCOMES: "recruitment_outcome"}
+    for path, kind in kinds.items():
+        mine = [r for r, (_, p, _) in zip(responses, calls, strict=True) if p == path]
         assert_audited(http, kind, mine, [(ok_id(r), "create") for r in mine])
-        kept = http.get(
-            CANDIDATES if kind == "candidate" else OUTCOMES, params={"root_id": unit, "limit": 500}
-        )
+        kept = http.get(path, params={"root_id": unit, "limit": 500})
         assert sorted(item["id"] for item in kept.json()["items"]) == sorted(
             ok_id(r) for r in acknowledged(mine)
         )
 
+    assert events(http, "unit").get(f"race-{at}", []) == ([(unit, "close")] if closed else [])
     held = http.get(f"/api/v1/units/{unit}").json()
     if not closed:
         assert held["valid_to"] is None
