@@ -45,6 +45,7 @@ from app.models import (
     UnitClosure,
 )
 from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.holdings import require_open, year_start
 
 
 class CommitmentSort(StrEnum):
@@ -184,6 +185,14 @@ def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
         )
     if commitment.deadline is not None and commitment.deadline.year < commitment.year:
         raise InvalidValueError("deadline", "The deadline falls before the commitment's year.")
+    _require_open(session, commitment, commitment.status)
+
+
+def _require_open(session: Session, commitment: Commitment, status: CommitmentStatus) -> None:
+    """A commitment not finished lives on, which a closed unit does not; a finished one
+    belongs to its year."""
+    on = year_start(commitment.year) if status in FINISHED else None
+    require_open(session, commitment.unit_id, on=on, what="commitment")
 
 
 def create_commitment(
@@ -257,6 +266,7 @@ def transition(
         lines=[commitment.unit_id],
     ) as before:
         assert before is not None
+        _require_open(session, commitment, rule.target)
         commitment.apply(changes)
         session.add(
             CommitmentEvent(

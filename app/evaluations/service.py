@@ -35,6 +35,7 @@ from app.models import (
 from app.recruitment.rollup import recruitment_figures
 from app.recruitment.schemas import RecruitmentFigures
 from app.tree.closure import open_during, subtree_ids
+from app.tree.holdings import require_open, year_start
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessment
     with audited(
         session, scope=scope, action="create", entity=evaluation, lines=[evaluation.unit_id]
     ):
+        require_open(
+            session,
+            evaluation.unit_id,
+            on=year_start(evaluation.year),
+            what="evaluation of the year",
+        )
         existing = session.execute(
             select(col(Evaluation.id)).where(
                 col(Evaluation.unit_id) == assessment_in.unit_id,

@@ -18,6 +18,7 @@ from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import POST_UNIT_KINDS, AreaOfCharge, Person, Position, Post, Unit
 from app.people.schemas import PersonCreate, PersonUpdate
+from app.tree.holdings import require_open
 
 Term = TypeVar("Term", Position, AreaOfCharge)
 
@@ -108,10 +109,9 @@ def _check_term(session: Session, term: Position | AreaOfCharge) -> None:
     if term.start_on is not None and term.end_on is not None and term.end_on <= term.start_on:
         raise InvalidValueError("end_on", "end_on must be after start_on.")
     if term.start_on is not None:
-        if unit.valid_to is not None and term.start_on >= unit.valid_to:
-            raise ConflictError(
-                f"Unit {unit.code} closed on {unit.valid_to}, before {term.start_on}."
-            )
+        require_open(
+            session, term.unit_id, on=term.start_on, what="post or area of charge starting"
+        )
         if unit.valid_from is not None and term.start_on < unit.valid_from:
             raise ConflictError(f"Unit {unit.code} only exists from {unit.valid_from}.")
     if isinstance(term, Position):

@@ -38,6 +38,7 @@ from app.recruitment.schemas import (
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
 from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.holdings import require_open
 
 S = CandidateStage
 
@@ -195,8 +196,8 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
         update={"stage": S.source, "search_key": search_key(candidate_in.full_name)},
     )
     with audited(session, scope=scope, action="create", entity=candidate, lines=[unit.id]):
-        if unit.valid_to is not None:
-            raise ConflictError(f"Unit {unit.id} is closed: it takes no new candidates.")
+        # A candidate enters the pipeline, which a closed unit no longer holds.
+        require_open(session, unit.id, on=None, what="candidate in the pipeline")
         if candidate_in.source_since > clock.today():
             raise InvalidValueError("source_since", "The date lies in the future.")
         _check(session, candidate)
@@ -325,6 +326,7 @@ def transition(
         session, scope=scope, action=step.action.value, entity=candidate, lines=[candidate.unit_id]
     ) as before:
         assert before is not None
+        require_open(session, candidate.unit_id, on=step_in.on, what="candidate step")
         changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
         flows_before = flows.flows_of(candidate)
         candidate.apply(changes)

@@ -16,6 +16,7 @@ from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, UnitClosure
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.holdings import require_open
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
         raise InvalidValueError("period_end", "period_end falls before period_start.")
     if outcome.period_start > clock.today():
         raise InvalidValueError("period_start", "The period has not begun.")
+    require_open(
+        session, outcome.unit_id, on=outcome.period_end, what="period of admissions ending"
+    )
     overlapping = (
         session.execute(
             select(RecruitmentOutcome).where(

@@ -20,6 +20,7 @@ from app.recruitment.schemas import (
     TargetUpdate,
 )
 from app.tree.closure import subtree_ids
+from app.tree.holdings import closed_by, require_open, year_start
 from app.tree.lineage import lock_lines
 
 
@@ -101,8 +102,7 @@ def create_target(session: Session, *, scope: Scope, target_in: TargetCreate) ->
     scope.require_write(unit.parent_id, "assign targets to this unit (its parent's managers do)")
     target = RecruitmentTarget.model_validate(target_in)
     with audited(session, scope=scope, action="create", entity=target, lines=[unit.id]):
-        if unit.valid_to is not None:
-            raise ConflictError(f"Unit {unit.id} is closed: it takes no new targets.")
+        require_open(session, unit.id, on=year_start(target.year), what="target for the year")
         existing = _find(session, target_in.unit_id, target_in.year)
         if existing is not None:
             raise ConflictError(
@@ -119,6 +119,9 @@ def update_target(
     parent_id = session.get_one(Unit, target.unit_id).parent_id
     scope.require_write(parent_id, "change this unit's targets (its parent's managers do)")
     with audited(session, scope=scope, action="update", entity=target, lines=[target.unit_id]):
+        require_open(
+            session, target.unit_id, on=year_start(target.year), what="target for the year"
+        )
         target.apply(target_in.model_dump(exclude_unset=True))
     return target
 
@@ -181,8 +184,10 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
             problems.append(
                 (where, f"Unit {row.unit_id} is not a direct child of unit {parent_id}.")
             )
-        elif children[row.unit_id].valid_to is not None:
-            problems.append((where, f"Unit {row.unit_id} is closed."))
+        elif closed_by(children[row.unit_id].valid_to, year_start(allocation_in.year)):
+            problems.append(
+                (where, f"Unit {row.unit_id} closed before {allocation_in.year} began.")
+            )
         seen.add(row.unit_id)
     if problems:
         raise InvalidRowsError(

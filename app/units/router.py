@@ -102,7 +102,10 @@ def close_unit(
     response: Response,
 ) -> Unit:
     """Set `valid_to`. Units are never deleted: records made against them stay true. A unit with
-    units still open below it on that day cannot close."""
+    units still open below it on that day cannot close, nor one holding records of its life on
+    or after that day (the 409 names them: candidates in the pipeline or with a later step, later
+    outcomes, targets, commitments and evaluations, unfinished commitments, posts starting later).
+    Its posts and areas of charge still open end on that day."""
     check_if_match(unit, if_match)
     closed = service.close_unit(session, scope=scope, unit=unit, valid_to=close_in.valid_to)
     return with_etag(response, closed)

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
-from app.audit.service import audited
+from app.audit.service import audited, record_event, snapshot
+from app.commitments.workflow import FINISHED
 from app.core import clock
 from app.core.errors import (
     AppError,
@@ -19,8 +20,9 @@ from app.core.errors import (
 )
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
-from app.models import Unit, UnitClosure, UnitKind
+from app.models import AreaOfCharge, Position, Unit, UnitClosure, UnitKind
 from app.tree.closure import open_on
+from app.tree.holdings import held_from, open_terms
 from app.tree.structure import rehang
 from app.units.schemas import UnitCreate, UnitUpdate
 
@@ -272,5 +274,27 @@ def close_unit(session: Session, *, scope: Scope, unit: Unit, valid_to: date) ->
                 f"Unit {unit.code} still has {open_children} open unit(s) below it on "
                 f"{valid_to}: close or move them first."
             )
+        # Checked under the unit's line lock: a write racing the close either came first and
+        # is seen here, or waits and then meets the closed unit (app/tree/holdings.py).
+        held = held_from(session, unit_id=unit.id, day=valid_to, finished=FINISHED)
+        if held:
+            raise ConflictError(
+                f"Unit {unit.code} holds records dated on or after {valid_to}: "
+                + "; ".join(held)
+                + "."
+            )
         unit.apply({"valid_to": valid_to})
+        # Posts and areas of charge on a closed unit end on its closing day (issue 12, item 3).
+        for model in (Position, AreaOfCharge):
+            for term in open_terms(session, model, unit_id=unit.id, day=valid_to):
+                before = snapshot(term)
+                term.apply({"end_on": valid_to})
+                record_event(
+                    session,
+                    scope=scope,
+                    action="update",
+                    entity=term,
+                    before=before,
+                    unit_id=unit.id,
+                )
     return unit
