@@ -3,6 +3,7 @@
 from itertools import count
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -198,3 +199,18 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["type"]
     return body
+
+
+def make_line(http: httpx.Client, cells: int = 20) -> dict[str, int]:
+    """A district, a commune below it and `cells` party cells below the commune."""
+    ids: dict[str, int] = {}
+    for code, kind, parent in [
+        ("HU", "district_committee", None),
+        ("DX", "commune_committee", "HU"),
+        *((f"CB{i}", "party_cell", "DX") for i in range(cells)),
+    ]:
+        body = {"code": code, "name": code, "kind": kind, "parent_id": ids.get(parent or "")}
+        created = http.post("/api/v1/units", json=body)
+        assert created.status_code == 201, created.text
+        ids[code] = created.json()["id"]
+    return ids

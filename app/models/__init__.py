@@ -41,6 +41,7 @@ from app.models.person import (
     TermBase,
 )
 from app.models.recruitment import (
+    CANDIDATE_STEP_DATES,
     Candidate,
     CandidateBase,
     CandidateEvent,
@@ -51,6 +52,7 @@ from app.models.recruitment import (
 from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure
 
 __all__ = [
+    "CANDIDATE_STEP_DATES",
     "CODE_PATTERN",
     "MAX_ID",
     "POST_UNIT_KINDS",

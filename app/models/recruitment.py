@@ -40,6 +40,21 @@ class CandidateBase(SQLModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
+# The dates a candidate's steps set, in pipeline order (dropping may follow any of them): the
+# pipeline's rules (app/recruitment/workflow.py) and a closed unit's rules (app/tree/holdings.py)
+# read the same list.
+CANDIDATE_STEP_DATES = (
+    "source_since",
+    "course_completed_on",
+    "course_renewed_on",
+    "applied_on",
+    "verified_on",
+    "admitted_on",
+    "ceremony_on",
+    "official_on",
+)
+
+
 class Candidate(CandidateBase, TimestampMixin, table=True):
     """One person on the way to party membership in a unit (normally a party cell).
 

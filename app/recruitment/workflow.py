@@ -3,20 +3,12 @@ the date field it sets and what it requires. The API serves it so clients draw b
 
 from dataclasses import dataclass
 
+from app.models import CANDIDATE_STEP_DATES
 from app.models import CandidateAction as A
 from app.models import CandidateStage as S
 
 # The dates a candidate's steps set, in pipeline order: a new step may not date before any of them.
-STEP_DATES = (
-    "source_since",
-    "course_completed_on",
-    "course_renewed_on",
-    "applied_on",
-    "verified_on",
-    "admitted_on",
-    "ceremony_on",
-    "official_on",
-)
+STEP_DATES = CANDIDATE_STEP_DATES
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from app.core.errors import ConflictError
 from app.models import (
+    CANDIDATE_STEP_DATES,
     AreaOfCharge,
     Candidate,
     CandidateStage,
@@ -30,17 +31,7 @@ from app.models import (
 )
 
 # Dates of a candidate's steps: a step on or after D belongs to the unit's life after its closing.
-_CANDIDATE_STEPS = (
-    "source_since",
-    "course_completed_on",
-    "course_renewed_on",
-    "applied_on",
-    "verified_on",
-    "admitted_on",
-    "ceremony_on",
-    "official_on",
-    "dropped_on",
-)
+_CANDIDATE_STEPS = (*CANDIDATE_STEP_DATES, "dropped_on")
 _OUT_OF_PIPELINE = (CandidateStage.official, CandidateStage.dropped)
 
 

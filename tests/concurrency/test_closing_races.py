@@ -5,8 +5,7 @@ unit belongs to its life after the closing day. No request answers 5xx."""
 import httpx
 import pytest
 
-from tests.concurrency import test_write_families as families
-from tests.concurrency.test_write_families import (
+from tests.concurrency.writers import (
     CANDIDATES,
     OUTCOMES,
     WRITERS,
@@ -15,11 +14,10 @@ from tests.concurrency.test_write_families import (
     assert_audited,
     burst,
     events,
-    make_line,
     ok_id,
 )
+from tests.factories import make_line
 
-http = families.http
 CLOSING_DAY = "2026-01-01"
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.core.db import engine
 from app.models import CandidateFlow, Role
 from app.recruitment import flows
-from tests.factories import make_principal
+from tests.factories import make_line, make_principal
 
 WRITERS = 12
 
@@ -26,26 +26,12 @@ async def _all(
         return list(await asyncio.gather(*(http.request(m, p, json=b) for m, p, b in calls)))
 
 
-def _tree(http: httpx.Client) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for code, kind, parent in [
-        ("HU", "district_committee", None),
-        ("DX", "commune_committee", "HU"),
-        *((f"CB{i}", "party_cell", "DX") for i in range(WRITERS)),
-    ]:
-        body = {"code": code, "name": code, "kind": kind, "parent_id": ids.get(parent or "")}
-        created = http.post("/api/v1/units", json=body)
-        assert created.status_code == 201, created.text
-        ids[code] = created.json()["id"]
-    return ids
-
-
 def test_overlapping_outcomes_raced_in_one_line_of_units_are_refused_but_one(
     live_server: str,
 ) -> None:
     headers = make_principal("admin", Role.admin, None)
     with httpx.Client(base_url=live_server, headers=headers) as http:
-        ids = _tree(http)
+        ids = make_line(http, WRITERS)
         # The district, the commune and one cell lie on one line: any two outcomes overlap.
         line = [ids["HU"], ids["DX"], ids["CB0"]]
         units = [line[i % 3] for i in range(WRITERS)]
@@ -67,7 +53,7 @@ def test_excellent_grades_raced_past_a_cap_are_refused_beyond_it(
 ) -> None:
     headers = make_principal("admin", Role.admin, None)
     with httpx.Client(base_url=live_server, headers=headers) as http:
-        ids = _tree(http)
+        ids = make_line(http, WRITERS)
         cells = [ids[f"CB{i}"] for i in range(WRITERS)]
         cap = http.post(
             "/api/v1/evaluations/caps",
@@ -103,7 +89,7 @@ def test_flows_stay_exact_when_candidates_of_one_line_move_at_once(
     steps in twelve cells must neither lose an addition nor deadlock."""
     headers = make_principal("admin", Role.admin, None)
     with httpx.Client(base_url=live_server, headers=headers) as http:
-        ids = _tree(http)
+        ids = make_line(http, WRITERS)
         candidates = []
         for i in range(WRITERS):
             made = http.post(
