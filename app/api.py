@@ -13,6 +13,8 @@ from app.meta.router import router as meta_router
 from app.people.router import router as people_router
 from app.recruitment.router import progress as recruitment_progress_router
 from app.recruitment.router import router as recruitment_router
+from app.reorganisations.router import lineage as lineage_router
+from app.reorganisations.router import router as reorganisations_router
 from app.reports.router import router as reports_router
 from app.reports.router import scorecards as scorecards_router
 from app.units.router import router as units_router
@@ -26,6 +28,8 @@ api_router.include_router(auth_router)
 protected = APIRouter(dependencies=[Depends(get_principal)], responses=problem_responses(401))
 for router in (
     units_router,
+    lineage_router,
+    reorganisations_router,
     directives_router,
     people_router,
     commitments_router,

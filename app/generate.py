@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Engine
 from app.commitments.workflow import FINISHED
 from app.core.text import search_key
 from app.models import (
+    SINCE_EVER,
+    UNTIL_CHANGED,
     AreaOfCharge,
     Candidate,
     CandidateStage,
@@ -42,6 +44,7 @@ from app.models import (
     UnitKind,
 )
 from app.recruitment import calendar, flows
+from app.tree import versions
 
 
 class Scale(StrEnum):
@@ -274,7 +277,13 @@ class Generator:
         for unit in self.units:
             distance, ancestor = 0, unit["id"]
             while ancestor is not None:
-                yield {"ancestor_id": ancestor, "descendant_id": unit["id"], "depth": distance}
+                yield {
+                    "ancestor_id": ancestor,
+                    "descendant_id": unit["id"],
+                    "valid_from": SINCE_EVER,
+                    "valid_to": UNTIL_CHANGED,
+                    "depth": distance,
+                }
                 ancestor, distance = self.parent.get(ancestor), distance + 1
 
     # --- the records ------------------------------------------------------------------------
@@ -454,6 +463,7 @@ class Generator:
                     "escalated_to": "Thanh tra huyện"
                     if status == CommitmentStatus.escalated
                     else None,
+                    "carried_to_id": None,
                     "search_key": search_key(title),
                 } | self.stamp()
 
@@ -538,6 +548,7 @@ def generate(
         counts = {
             "unit": _load(connection, _table(Unit), generator.units),
             "unit_closure": _load(connection, _table(UnitClosure), generator.closure()),
+            "unit_version": versions.backfill(connection, _table(Unit).c.id > start["unit"]),
             "person": _load(connection, _table(Person), generator.people),
             "position": _load(connection, _table(Position), generator.positions),
             "area_of_charge": _load(connection, _table(AreaOfCharge), generator.areas),

@@ -41,6 +41,11 @@ TAGS = [
         "description": "Party organisations as a tree (tỉnh ủy, huyện ủy, đảng ủy xã, chi bộ…).",
     },
     {
+        "name": "reorganisations",
+        "description": "Dated events that establish, merge, split, move, rename and dissolve "
+        "units, with their legal basis and lineage; the past is never rewritten.",
+    },
+    {
         "name": "directives",
         "description": "Directives whose implementation is reported, e.g. 05-CT/TW.",
     },

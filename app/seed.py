@@ -18,6 +18,7 @@ from app.auth import service as auth
 from app.auth.schemas import UserCreate
 from app.commitments import service as commitments
 from app.commitments.schemas import CommitmentCreate, ProgressUpdateCreate, TransitionIn
+from app.core import clock
 from app.core.config import Environment, settings
 from app.core.db import engine
 from app.directives import service as directives
@@ -31,6 +32,7 @@ from app.models import (
     Position,
     ProgressUpdate,
     RecruitmentOutcome,
+    Reorganisation,
     Unit,
     User,
 )
@@ -38,6 +40,8 @@ from app.people import service as people
 from app.people.schemas import PersonCreate, PositionCreate, PositionUpdate
 from app.recruitment import outcomes
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
+from app.reorganisations import service as reorganisations
+from app.reorganisations.schemas import ReorganisationCreate
 from app.units import service as units
 from app.units.schemas import UnitCreate, UnitUpdate
 
@@ -97,7 +101,11 @@ def _seed_units(
         if existing is None:
             units.create_unit(session, scope=scope, unit_in=unit_in)
             tally["created"] += 1
-        elif _changed(existing, unit_in.model_dump()):
+        # The file holds each unit as it was created: a place or a name a reorganisation gave it
+        # since is not undone, and a closed unit is history.
+        elif existing.valid_to is None and _changed(
+            existing, unit_in.model_dump(exclude={"parent_id"})
+        ):
             update = UnitUpdate.model_validate(unit_in.model_dump())
             units.update_unit(session, scope=scope, unit=existing, unit_in=update)
             tally["updated"] += 1
@@ -141,9 +149,10 @@ def _seed_positions(
         if existing is None:
             people.create_term(session, Position, scope=scope, term_in=position_in)
             tally["created"] += 1
-        elif _changed(existing, position_in.model_dump()):
+        # Only what the file says is compared: a post a reorganisation ended stays ended.
+        elif _changed(existing, position_in.model_dump(exclude_unset=True)):
             update = PositionUpdate.model_validate(
-                position_in.model_dump(exclude={"person_id", "unit_id"})
+                position_in.model_dump(exclude={"person_id", "unit_id"}, exclude_unset=True)
             )
             people.update_term(session, scope=scope, term=existing, term_in=update)
             tally["updated"] += 1
@@ -247,6 +256,39 @@ def _seed_outcomes(
             tally["updated"] += 1
 
 
+# Operations' fields that name existing units, given by code in the file.
+_UNIT_FIELDS = ("parent", "into", "unit", "children_to", "source", "history_to")
+
+
+def _seed_reorganisations(
+    session: Session, scope: Scope, rows: list[dict[str, Any]], tally: Counter[str]
+) -> None:
+    """Each event once (matched by its day and legal basis), through the API's own service; an
+    event ahead of today waits for a later run (a change is recorded on or after its day)."""
+    for row in rows:
+        if row["effective_on"] > clock.today():
+            continue
+        established = {op["ref"] for op in row["operations"] if op["op"] == "establish"}
+        operations = []
+        for op in row["operations"]:
+            named: dict[str, Any] = {
+                k: v if v in established else _unit_id(session, v)
+                for k, v in op.items()
+                if k in _UNIT_FIELDS and v is not None
+            }
+            if "sources" in op:
+                named["sources"] = [_unit_id(session, code) for code in op["sources"]]
+            operations.append({**op, **named})
+        body = ReorganisationCreate.model_validate({**row, "operations": operations})
+        recorded = session.execute(
+            select(Reorganisation).where(col(Reorganisation.effective_on) == body.effective_on)
+        ).scalars()
+        if any(event.legal_basis == body.legal_basis for event in recorded):
+            continue
+        reorganisations.reorganise(session, scope=scope, body=body, dry_run=False)
+        tally["created"] += 1
+
+
 # Development only: accounts to try the API with, documented in the README. Marked as demo
 # accounts, which are refused outside development (their passwords are public).
 DEMO_ACCOUNTS = [
@@ -293,6 +335,7 @@ SECTIONS = {
     "positions": _seed_positions,
     "commitments": _seed_commitments,
     "recruitment_outcomes": _seed_outcomes,
+    "reorganisations": _seed_reorganisations,
     "demo accounts": _seed_demo_accounts,
 }
 

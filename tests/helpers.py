@@ -7,6 +7,11 @@ from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.models import CandidateFlow, CandidateStage, Structure
+from app.recruitment import flows
 
 AUDIT = "/api/v1/audit-events"
 
@@ -46,3 +51,23 @@ def audit(client: TestClient, entity_type: str, entity_id: int | None = None) ->
 def actions(client: TestClient, entity_type: str, entity_id: int | None = None) -> list[str]:
     """The actions of those audit rows, oldest first."""
     return [row["action"] for row in audit(client, entity_type, entity_id)]
+
+
+FlowRow = tuple[int, str, str, int, int, int, int]
+
+
+def flow_tables(session: Session) -> tuple[set[FlowRow], set[FlowRow]]:
+    """The candidate flow sums as the write paths kept them (rows summing to nothing left out)
+    and as the candidates alone say they should be: (unit, structure, stage, year, entered,
+    exited, carried) each."""
+    f = CandidateFlow
+    columns = (f.unit_id, f.structure, f.stage, f.year, f.entered, f.exited, f.carried)
+
+    def normal(rows: Any) -> set[FlowRow]:
+        return {
+            (u, Structure(r).value, CandidateStage(s).value, int(y), int(e), int(x), int(c))
+            for u, r, s, y, e, x, c in rows
+            if e or x or c
+        }
+
+    return normal(session.execute(select(*columns))), normal(session.execute(flows.recomputed()))

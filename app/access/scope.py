@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from app.core.errors import ForbiddenError, InvalidReferenceError, NotFoundError
 from app.models import Role, Unit, UnitClosure
+from app.tree.closure import valid_on
 
 READ_ROLES = frozenset(Role)
 WRITE_ROLES = frozenset({Role.manager})
@@ -63,9 +64,11 @@ class Scope:
         self.principal = principal
 
     def units(self, roles: Iterable[Role] = READ_ROLES) -> Select[int]:
-        """Ids of the units in the subtrees where the principal holds one of the roles."""
+        """Ids of the units in the subtrees where the principal holds one of the roles, in the
+        tree of today: a unit moved away leaves its old superiors' scope; a closed unit stays in
+        it, where it stood or under its successor (app/tree)."""
         return select(col(UnitClosure.descendant_id)).where(
-            col(UnitClosure.ancestor_id).in_(self.principal.roots(roles))
+            col(UnitClosure.ancestor_id).in_(self.principal.roots(roles)), valid_on(UnitClosure)
         )
 
     def covers(self, unit_column: Any) -> ColumnElement[bool]:
@@ -81,7 +84,9 @@ class Scope:
         if not roots:
             return False
         statement = select(col(UnitClosure.depth)).where(
-            col(UnitClosure.descendant_id) == unit_id, col(UnitClosure.ancestor_id).in_(roots)
+            col(UnitClosure.descendant_id) == unit_id,
+            col(UnitClosure.ancestor_id).in_(roots),
+            valid_on(UnitClosure),
         )
         return self.session.execute(statement.limit(1)).first() is not None
 

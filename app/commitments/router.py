@@ -21,7 +21,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdQuery, SearchQuery, YearQuery
+from app.core.schemas import IdQuery, RootAsOfQuery, SearchQuery, YearQuery
 from app.idempotency import IDEMPOTENT
 from app.models import (
     Commitment,
@@ -37,6 +37,7 @@ router = APIRouter(prefix="/commitments", tags=["commitments"])
 
 async def commitment_filters(
     root_id: IdQuery = None,
+    as_of: RootAsOfQuery = None,
     registered_with_id: IdQuery = None,
     year: YearQuery = None,
     status: CommitmentStatus | None = None,
@@ -54,6 +55,7 @@ async def commitment_filters(
 ) -> CommitmentFilters:
     return CommitmentFilters(
         root_id=root_id,
+        as_of=as_of,
         registered_with_id=registered_with_id,
         year=year,
         status=status,

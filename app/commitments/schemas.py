@@ -49,6 +49,11 @@ class CommitmentPublic(CommitmentBase):
     progress_percent: int
     result_summary: str | None
     escalated_to: str | None
+    carried_to_id: int | None = Field(
+        default=None,
+        description="The unit that carries the commitment's work on since its own unit closed "
+        "in a reorganisation.",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -44,7 +44,7 @@ from app.models import (
     Unit,
     UnitClosure,
 )
-from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.closure import lineage_ids, subtree_ids, valid_on
 from app.tree.holdings import require_open, year_start
 
 
@@ -58,6 +58,7 @@ class CommitmentSort(StrEnum):
 @dataclass(frozen=True)
 class CommitmentFilters:
     root_id: int | None = None
+    as_of: date | None = None
     registered_with_id: int | None = None
     year: int | None = None
     status: CommitmentStatus | None = None
@@ -85,7 +86,9 @@ def list_commitments(
 ) -> dict[str, Any]:
     statement = select(Commitment).where(scope.covers(Commitment.unit_id))
     if filters.root_id is not None:
-        statement = statement.where(col(Commitment.unit_id).in_(subtree_ids(filters.root_id)))
+        statement = statement.where(
+            col(Commitment.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))
+        )
     equal = {
         Commitment.registered_with_id: filters.registered_with_id,
         Commitment.year: filters.year,
@@ -153,6 +156,7 @@ def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
             col(UnitClosure.ancestor_id) == superior_id,
             col(UnitClosure.descendant_id) == commitment.unit_id,
             col(UnitClosure.depth) > 0,
+            valid_on(UnitClosure),
         )
     ).first()
     if is_ancestor is None:
@@ -189,10 +193,10 @@ def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
 
 
 def _require_open(session: Session, commitment: Commitment, status: CommitmentStatus) -> None:
-    """A commitment not finished lives on, which a closed unit does not; a finished one
-    belongs to its year."""
+    """A commitment not finished lives on, which a closed unit does not (unless a reorganisation
+    carried its work to a successor); a finished one belongs to its year."""
     on = year_start(commitment.year) if status in FINISHED else None
-    require_open(session, commitment.unit_id, on=on, what="commitment")
+    require_open(session, commitment.carried_to_id or commitment.unit_id, on=on, what="commitment")
 
 
 def create_commitment(

@@ -45,15 +45,18 @@ def paginate(
     `statement` must already carry a total order so that pages never overlap or skip rows. With
     `plain`, the items are the records' columns as dicts, for a response model to validate: no
     ORM objects are built (DESIGN.md: hydration is the largest cost of a list, ~0.5 ms for 50
-    rows); for callers that need the records themselves, leave it off.
+    rows); a select of labelled columns gives them as they are. For callers that need the
+    records themselves, leave it off.
     """
     total = session.execute(
         select(func.count()).select_from(statement.order_by(None).subquery())
     ).scalar_one()
     page = statement.limit(params.limit).offset(params.offset)
     if plain:
-        table = statement.column_descriptions[0]["entity"].__table__
-        rows = session.execute(page.with_only_columns(*table.columns)).mappings()
+        entity = statement.column_descriptions[0]["entity"]
+        if len(statement.column_descriptions) == 1 and entity is not None:
+            page = page.with_only_columns(*entity.__table__.columns)
+        rows = session.execute(page).mappings()
         items: list[Any] = [dict(row) for row in rows]
     else:
         items = list(session.execute(page).scalars())

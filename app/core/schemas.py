@@ -23,7 +23,7 @@ from sqlmodel._compat import SQLModelConfig
 
 from app.core import clock
 from app.core.config import settings
-from app.models import MAX_ID
+from app.models import MAX_ID, Structure
 
 # Control characters other than tab and newlines: PostgreSQL rejects NUL, and none belongs in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -204,6 +204,14 @@ def _iso(pattern: re.Pattern[str], form: str) -> BeforeValidator:
 
 
 DateQuery = Annotated[date | None, _iso(_ISO_DATE, "date, YYYY-MM-DD")]
+# With `root_id`: the subtree of that day (the tree has a time axis, app/tree).
+RootAsOfQuery = Annotated[
+    DateQuery,
+    Query(
+        description="With `root_id`: the units below it on this day (default today), as the "
+        "tree stood then."
+    ),
+]
 TimeQuery = Annotated[UTCTime | None, _iso(_ISO_TIME, "time, YYYY-MM-DDTHH:MM:SS±HH:MM")]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -218,6 +226,16 @@ Year = Annotated[
     AfterValidator(_not_too_far_ahead),
 ]
 YearQuery = Annotated[int | None, Query(ge=1990, le=2100)]
+StructureQuery = Annotated[
+    Structure,
+    Query(
+        description="The tree figures are read under: `as_of` (default), the tree of each "
+        "period (of a year's last day, today for the current year), where every unit stands "
+        "as it stood then; `current`, today's tree, where a closed unit's figures count under "
+        "the unit that carries its history on (a split's under the successor its event named). "
+        "A root that kept its whole subtree has the same totals under both."
+    ),
+]
 RequiredYearQuery = Annotated[int, Query(ge=1990, le=2100)]
 SearchQuery = Annotated[
     str | None,

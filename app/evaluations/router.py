@@ -7,7 +7,7 @@ from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdQuery, RequiredIdQuery, RequiredYearQuery, YearQuery
+from app.core.schemas import IdQuery, RequiredIdQuery, RequiredYearQuery, RootAsOfQuery, YearQuery
 from app.evaluations import service
 from app.evaluations.deps import CapDep, EvaluationDep
 from app.evaluations.schemas import (
@@ -29,11 +29,14 @@ router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 
 async def evaluation_filters(
     root_id: IdQuery = None,
+    as_of: RootAsOfQuery = None,
     unit_id: IdQuery = None,
     year: YearQuery = None,
     status: EvaluationStatus | None = None,
 ) -> EvaluationFilters:
-    return EvaluationFilters(root_id=root_id, unit_id=unit_id, year=year, status=status)
+    return EvaluationFilters(
+        root_id=root_id, as_of=as_of, unit_id=unit_id, year=year, status=status
+    )
 
 
 @router.get(

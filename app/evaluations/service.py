@@ -36,11 +36,13 @@ from app.recruitment.rollup import recruitment_figures
 from app.recruitment.schemas import RecruitmentFigures
 from app.tree.closure import open_during, subtree_ids
 from app.tree.holdings import require_open, year_start
+from app.tree.versions import Named
 
 
 @dataclass(frozen=True)
 class EvaluationFilters:
     root_id: int | None = None
+    as_of: date | None = None
     unit_id: int | None = None
     year: int | None = None
     status: EvaluationStatus | None = None
@@ -51,7 +53,9 @@ def list_evaluations(
 ) -> dict[str, Any]:
     statement = select(Evaluation).where(scope.covers(Evaluation.unit_id))
     if filters.root_id is not None:
-        statement = statement.where(col(Evaluation.unit_id).in_(subtree_ids(filters.root_id)))
+        statement = statement.where(
+            col(Evaluation.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))
+        )
     equal = {
         Evaluation.unit_id: filters.unit_id,
         Evaluation.year: filters.year,
@@ -300,7 +304,9 @@ def suggest(
     commitment completed (at least one) gives *excellent*; the `good` threshold (or no target)
     with no commitment unfinished gives *good*; anything else *completed*."""
     if figures is None:
-        (figures,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
+        assert unit.id is not None
+        named = Named(unit.id, unit.code, unit.name, unit.parent_id)
+        (figures,) = recruitment_figures(session, units=[named], from_year=year, to_year=year)
     # The thresholds compare the exact ratio: 49.96% is under 50% even if shown as 50%. A
     # target of 0 is met by definition.
     target = figures.target

@@ -12,9 +12,11 @@ from app.models import (
     CommitmentStatus,
     EvaluationStatus,
     Grade,
+    LineageKind,
     Post,
     Role,
     Sex,
+    Structure,
     UnitKind,
 )
 from app.models.base import LabelledEnum
@@ -36,6 +38,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "candidate_alert": CandidateAlert,
     "grade": Grade,
     "evaluation_status": EvaluationStatus,
+    "lineage_kind": LineageKind,
+    "structure": Structure,
 }
 
 

@@ -28,6 +28,7 @@ from app.models.enums import (
     Grade,
     Post,
     Sex,
+    Structure,
     UnitKind,
 )
 from app.models.evaluation import Evaluation, ExcellenceCap
@@ -49,13 +50,29 @@ from app.models.recruitment import (
     RecruitmentOutcome,
     RecruitmentTarget,
 )
-from app.models.unit import CODE_PATTERN, Unit, UnitBase, UnitClosure
+from app.models.reorganisation import (
+    LineageKind,
+    Reorganisation,
+    ReorganisationUnit,
+    UnitLineage,
+)
+from app.models.unit import (
+    CODE_PATTERN,
+    SINCE_EVER,
+    UNTIL_CHANGED,
+    Unit,
+    UnitBase,
+    UnitClosure,
+    UnitVersion,
+)
 
 __all__ = [
     "CANDIDATE_STEP_DATES",
     "CODE_PATTERN",
     "MAX_ID",
     "POST_UNIT_KINDS",
+    "SINCE_EVER",
+    "UNTIL_CHANGED",
     "USERNAME_MAX_LENGTH",
     "USERNAME_PATTERN",
     "ApiKey",
@@ -85,6 +102,7 @@ __all__ = [
     "Grant",
     "GrantBase",
     "IdempotencyRecord",
+    "LineageKind",
     "Person",
     "PersonBase",
     "Position",
@@ -93,9 +111,12 @@ __all__ = [
     "ProgressUpdate",
     "RecruitmentOutcome",
     "RecruitmentTarget",
+    "Reorganisation",
+    "ReorganisationUnit",
     "Role",
     "Sex",
     "SignInFailure",
+    "Structure",
     "TermBase",
     "TimestampMixin",
     "UTCDateTime",
@@ -103,6 +124,8 @@ __all__ = [
     "UnitBase",
     "UnitClosure",
     "UnitKind",
+    "UnitLineage",
+    "UnitVersion",
     "User",
     "UserBase",
     "utcnow",

@@ -49,6 +49,9 @@ class Commitment(CommitmentBase, TimestampMixin, table=True):
     progress_percent: int = Field(default=0)
     result_summary: str | None = Field(default=None, max_length=10_000)
     escalated_to: str | None = Field(default=None, max_length=500)
+    # The unit that carries on the commitment's work after its own unit closed in a
+    # reorganisation (the commitment stays the record of the unit that registered it).
+    carried_to_id: int | None = Field(default=None, foreign_key="unit.id")
     search_key: str = Field(sa_type=sa.Text, description="Folded title and description.")
 
 

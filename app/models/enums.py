@@ -124,3 +124,10 @@ class EvaluationStatus(LabelledEnum):
     self_assessed = "self_assessed", "Đã tự đánh giá"
     proposed = "proposed", "Cấp trên đã đề xuất"
     decided = "decided", "Cấp trên đã quyết định"
+
+
+class Structure(LabelledEnum):
+    """Which tree figures are read under (issue 12)."""
+
+    as_of = "as_of", "Theo cơ cấu tổ chức của kỳ báo cáo"
+    current = "current", "Theo cơ cấu tổ chức hiện nay"

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TimestampMixin, UTCDateTime, enum_column, utcnow
-from app.models.enums import CandidateAction, CandidateStage, Sex
+from app.models.enums import CandidateAction, CandidateStage, Sex, Structure
 
 
 class RecruitmentTarget(TimestampMixin, table=True):
@@ -134,7 +134,9 @@ class RecruitmentOutcome(TimestampMixin, table=True):
 
 
 class CandidateFlow(SQLModel, table=True):
-    """Candidates entering and leaving (exiting) a stage during a year, over a unit's whole subtree.
+    """Candidates entering and leaving (exiting) a stage during a year, over a unit's whole subtree:
+    in the tree of that year (of its last day; of today for the current year, app/tree/closure.py),
+    and in the tree of today.
 
     Kept by the write paths (app/recruitment/flows.py) so that reports read a few rows per unit
     instead of scanning every candidate below it.
@@ -143,7 +145,14 @@ class CandidateFlow(SQLModel, table=True):
     __tablename__ = "candidate_flow"
 
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    # The tree the row sums the subtree in: that of its year (`as_of`), or today's (`current`,
+    # where a closed unit hangs under the unit that carries its history on).
+    structure: Structure = Field(sa_type=enum_column(Structure), primary_key=True)
     stage: CandidateStage = Field(sa_type=enum_column(CandidateStage), primary_key=True)
     year: int = Field(primary_key=True)
     entered: int = Field(default=0)
     exited: int = Field(default=0)
+    # Candidates at the stage that a change of the tree brought into (+) or took out of (-) the
+    # subtree at the start of the year: stock at the end of a year = the sum over the years up
+    # to it of entered - exited + carried (app/tree/sums.py).
+    carried: int = Field(default=0)

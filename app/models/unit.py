@@ -44,21 +44,67 @@ class Unit(UnitBase, TimestampMixin, table=True):
     search_key: str = Field(max_length=400, description="Folded name and code for search.")
 
 
+# Bounds of a validity that is not known or not ended: stored as dates, so that "valid on d" is
+# two plain comparisons an index can serve, on SQLite and PostgreSQL alike.
+SINCE_EVER = date(1, 1, 1)
+UNTIL_CHANGED = date(9999, 12, 31)
+
+
 class UnitClosure(SQLModel, table=True):
-    """Every (ancestor, descendant) pair of the tree, with the distance; (u, u, 0) for each unit.
+    """Every (ancestor, descendant) pair of the tree of each day, with the distance; (u, u, 0)
+    for each unit. A row holds during its own validity [valid_from, valid_to): a move effective
+    on D ends the rows it breaks on D and adds the new ones from D, so every earlier day keeps
+    its tree (issue 12). A closed unit keeps its rows: it stays where it stood, or under its
+    successor from the day a reorganisation hangs it there.
 
     Subtree and ancestor queries are one indexed join whatever the depth (DESIGN.md measured this
-    against recursive CTEs and materialised paths).
+    against recursive CTEs and materialised paths, and the versioned rows against one closure
+    per period).
     """
 
     __tablename__ = "unit_closure"
     __table_args__ = (
-        sa.Index("ix_unit_closure_descendant", "descendant_id", "ancestor_id"),
+        sa.Index(
+            "ix_unit_closure_descendant",
+            "descendant_id",
+            "valid_to",
+            "ancestor_id",
+            "depth",
+            "valid_from",
+        ),
         # A report's rows: the units down to some depth below its root, without reading the
         # whole subtree (100 ms for the country's 340,000 units otherwise).
-        sa.Index("ix_unit_closure_ancestor_depth", "ancestor_id", "depth", "descendant_id"),
+        sa.Index(
+            "ix_unit_closure_ancestor_depth",
+            "ancestor_id",
+            "depth",
+            "descendant_id",
+            "valid_from",
+            "valid_to",
+        ),
     )
 
     ancestor_id: int = Field(foreign_key="unit.id", primary_key=True)
     descendant_id: int = Field(foreign_key="unit.id", primary_key=True)
+    valid_from: date = Field(default=SINCE_EVER, primary_key=True)
+    valid_to: date = Field(default=UNTIL_CHANGED)
     depth: int
+
+
+class UnitVersion(SQLModel, table=True):
+    """A unit's code, name and kind during [valid_from, valid_to) (app/tree/versions.py); its
+    parent and level on a day are the closure's. The unit's own row holds the version in force
+    today; answers for another day read the version of that day."""
+
+    __tablename__ = "unit_version"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    valid_from: date = Field(default=SINCE_EVER)
+    valid_to: date = Field(default=UNTIL_CHANGED)
+    code: str = Field(max_length=50)
+    name: str = Field(max_length=255)
+    kind: UnitKind = Field(sa_type=enum_column(UnitKind))
+    # Why the version was last corrected (POST /units/{id}/corrections), kept in the audit trail.
+    correction_reason: str | None = Field(default=None, max_length=2000)

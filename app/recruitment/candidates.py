@@ -37,7 +37,7 @@ from app.recruitment.schemas import (
     CandidateUpdate,
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
-from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.closure import in_year_structure, lineage_ids, subtree_ids
 from app.tree.holdings import require_open
 
 S = CandidateStage
@@ -85,6 +85,10 @@ def outcome_coverage() -> sa.Subquery:
             col(RecruitmentOutcome.period_end),
         )
         .join(RecruitmentOutcome, col(RecruitmentOutcome.unit_id) == col(UnitClosure.ancestor_id))
+        # Below the outcome's unit in the tree of its period's last year, as its figures are.
+        .where(
+            in_year_structure(UnitClosure, sa.extract("year", col(RecruitmentOutcome.period_end)))
+        )
         .subquery("coverage")
     )
 
@@ -92,6 +96,7 @@ def outcome_coverage() -> sa.Subquery:
 @dataclass(frozen=True)
 class CandidateFilters:
     root_id: int | None = None
+    as_of: date | None = None
     unit_id: int | None = None
     stage: CandidateStage | None = None
     alert: CandidateAlert | None = None
@@ -124,7 +129,9 @@ def list_candidates(
     today = clock.today()
     statement = select(Candidate).where(scope.covers(Candidate.unit_id))
     if filters.root_id is not None:
-        statement = statement.where(col(Candidate.unit_id).in_(subtree_ids(filters.root_id)))
+        statement = statement.where(
+            col(Candidate.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))
+        )
     equal = {
         Candidate.unit_id: filters.unit_id,
         Candidate.stage: filters.stage,
@@ -243,6 +250,7 @@ def _outcome_covering(
         .join(UnitClosure, col(UnitClosure.ancestor_id) == col(RecruitmentOutcome.unit_id))
         .where(
             col(UnitClosure.descendant_id) == candidate.unit_id,
+            in_year_structure(UnitClosure, sa.extract("year", col(RecruitmentOutcome.period_end))),
             col(RecruitmentOutcome.period_start) <= day,
             col(RecruitmentOutcome.period_end) >= day,
         )

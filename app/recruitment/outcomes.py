@@ -15,13 +15,14 @@ from app.core.errors import ConflictError, InvalidValueError
 from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, UnitClosure
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
-from app.tree.closure import lineage_ids, subtree_ids
+from app.tree.closure import lineage_ids, structure_day, subtree_ids, valid_on
 from app.tree.holdings import require_open
 
 
 @dataclass(frozen=True)
 class OutcomeFilters:
     root_id: int | None = None
+    as_of: date | None = None
     unit_id: int | None = None
     year: int | None = None
 
@@ -32,7 +33,7 @@ def list_outcomes(
     statement = select(RecruitmentOutcome).where(scope.covers(RecruitmentOutcome.unit_id))
     if filters.root_id is not None:
         statement = statement.where(
-            col(RecruitmentOutcome.unit_id).in_(subtree_ids(filters.root_id))
+            col(RecruitmentOutcome.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))
         )
     if filters.unit_id is not None:
         statement = statement.where(col(RecruitmentOutcome.unit_id) == filters.unit_id)
@@ -87,6 +88,8 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
         .join(UnitClosure, col(UnitClosure.descendant_id) == col(Candidate.unit_id))
         .where(
             col(UnitClosure.ancestor_id) == outcome.unit_id,
+            # The subtree whose figures the outcome joins: that of its period's last year.
+            valid_on(UnitClosure, structure_day(outcome.period_end.year)),
             col(Candidate.admitted_on).between(outcome.period_start, outcome.period_end),
         )
     ).scalar_one()

@@ -2,6 +2,7 @@
 number of units (the closure table joins each row unit to its subtree), never one per unit."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -16,27 +17,32 @@ from app.models import (
     CandidateStage,
     RecruitmentOutcome,
     RecruitmentTarget,
+    Structure,
     Unit,
     UnitClosure,
 )
 from app.recruitment.candidates import outcome_coverage, overdue_condition
 from app.recruitment.schemas import RecruitmentFigures, StageCount, UnitRecruitment
-from app.tree.closure import subtree_ids
+from app.tree.closure import in_year_structure, structure_day, subtree_ids, valid_on
+from app.tree.versions import Named, units_on
 
 
 def _rolled_up(
     session: Session, per_unit: sa.Subquery, ids: list[int]
 ) -> dict[int, dict[str, int]]:
-    """Sum the per-unit counts of `per_unit` over each row unit's subtree.
+    """Sum the per-unit counts of `per_unit` over each row unit's subtree: in the tree of
+    today, or of each year when `per_unit` counts per (unit_id, year).
 
     Counting per unit first and joining the closure table after keeps the join as small as
     the number of units, not of records (DESIGN.md: 2.5–5 ms for a 500-unit subtree).
     """
-    counts = [c for c in per_unit.c if c.name != "unit_id"]
+    yearly = "year" in per_unit.c
+    counts = [c for c in per_unit.c if c.name not in {"unit_id", "year"}]
     row = col(UnitClosure.ancestor_id)
+    tree = in_year_structure(UnitClosure, per_unit.c.year) if yearly else valid_on(UnitClosure)
     statement = (
         select(row, *(func.sum(c).label(c.name) for c in counts))
-        .join(per_unit, per_unit.c.unit_id == col(UnitClosure.descendant_id))
+        .join(per_unit, sa.and_(per_unit.c.unit_id == col(UnitClosure.descendant_id), tree))
         # `+ 0`: the list filters the ancestors each unit's closure rows give. As an index key
         # instead, SQLite probes every id of the list for every joined row: 3.5 s for a
         # full-depth report of a province (10,000 ids), 40 ms this way.
@@ -54,18 +60,26 @@ def _count_if(condition: sa.ColumnElement[bool], name: str) -> sa.Label[Any]:
 
 
 def recruitment_figures(
-    session: Session, *, units: list[Unit], from_year: int, to_year: int
+    session: Session,
+    *,
+    units: Sequence[Named],
+    from_year: int,
+    to_year: int,
+    structure: Structure = Structure.as_of,
 ) -> list[RecruitmentFigures]:
     """Each unit's own targets for the years, and over its subtree: admissions decided in the
     period (individual ones not covered by a reported outcome, and reported outcomes lying
     wholly inside the period), candidates by stage at the period's end (or today if sooner),
     and the alerts overdue today. `units[0]` is the top one: the others lie in its subtree.
-    Five statements, whatever the number of units."""
+    Each figure is summed in the tree `structure` names (app/tree/sums.py). Five statements,
+    whatever the number of units."""
+    as_of = structure == Structure.as_of
     ids = [u.id for u in units if u.id is not None]
     start, end = date(from_year, 1, 1), date(to_year, 12, 31)
     today = clock.today()
     end_of_period = min(end, today)
-    subtree = subtree_ids(ids[0])
+    # Every unit the top one held on any day: each figure is then summed in its own tree.
+    subtree = subtree_ids(ids[0], since_ever=True)
 
     targets = session.execute(
         select(col(RecruitmentTarget.unit_id), func.sum(RecruitmentTarget.target))
@@ -81,6 +95,7 @@ def recruitment_figures(
     # subtree (app/recruitment/flows.py), a few rows per unit whatever the candidates below.
     flow = CandidateFlow
     through = col(flow.year) <= end_of_period.year
+    read = col(flow.structure) == structure
     decided_in_period = sa.and_(
         col(flow.stage) == CandidateStage.admitted, col(flow.year).between(from_year, to_year)
     )
@@ -88,10 +103,14 @@ def recruitment_figures(
         select(
             col(flow.unit_id),
             col(flow.stage),
-            func.sum(sa.case((through, col(flow.entered) - col(flow.exited)), else_=0)),
+            func.sum(
+                sa.case(
+                    (through, col(flow.entered) - col(flow.exited) + col(flow.carried)), else_=0
+                )
+            ),
             func.sum(sa.case((decided_in_period, col(flow.entered)), else_=0)),
         )
-        .where(col(flow.unit_id).in_(ids))
+        .where(col(flow.unit_id).in_(ids), read)
         .group_by(col(flow.unit_id), col(flow.stage))
     )
     at_stage: dict[int, dict[CandidateStage, int]] = defaultdict(dict)
@@ -101,10 +120,9 @@ def recruitment_figures(
         decided[unit_id] += int(admitted)
 
     # Alerts are as of today: counted on the candidates, those at the admitted stage only.
-    in_subtree = col(Candidate.unit_id).in_(subtree)
     overdue = (
         select(col(Candidate.unit_id), func.count().label("overdue"))
-        .where(in_subtree, overdue_condition(today))
+        .where(col(Candidate.unit_id).in_(subtree_ids(ids[0])), overdue_condition(today))
         .group_by(col(Candidate.unit_id))
         .subquery()
     )
@@ -113,8 +131,14 @@ def recruitment_figures(
     # it hide any). Read from the outcomes' few units, not from every admission; a candidate
     # that two nested outcomes cover is taken back once.
     coverage = outcome_coverage()
+    # In the `as_of` reading each is summed in the tree of its year; in `current`, of today.
+    admitted_in = [sa.extract("year", col(Candidate.admitted_on)).label("year")] if as_of else []
     covered = (
-        select(col(Candidate.unit_id), func.count(sa.distinct(col(Candidate.id))).label("covered"))
+        select(
+            col(Candidate.unit_id),
+            *admitted_in,
+            func.count(sa.distinct(col(Candidate.id))).label("covered"),
+        )
         .select_from(coverage)
         .join(
             Candidate,
@@ -128,7 +152,7 @@ def recruitment_figures(
             coverage.c.period_start >= start,
             coverage.c.period_end <= end,
         )
-        .group_by(col(Candidate.unit_id))
+        .group_by(col(Candidate.unit_id), *admitted_in)
         .subquery()
     )
     inside = sa.and_(
@@ -137,16 +161,20 @@ def recruitment_figures(
     overlaps = sa.and_(
         col(RecruitmentOutcome.period_start) <= end, col(RecruitmentOutcome.period_end) >= start
     )
+    reported_in = (
+        [sa.extract("year", col(RecruitmentOutcome.period_end)).label("year")] if as_of else []
+    )
     outcomes = (
         select(
             col(RecruitmentOutcome.unit_id),
+            *reported_in,
             func.sum(sa.case((inside, col(RecruitmentOutcome.admitted)), else_=0)).label(
                 "reported"
             ),
             _count_if(sa.and_(overlaps, sa.not_(inside)), "straddling"),
         )
         .where(col(RecruitmentOutcome.unit_id).in_(subtree))
-        .group_by(col(RecruitmentOutcome.unit_id))
+        .group_by(col(RecruitmentOutcome.unit_id), *reported_in)
         .subquery()
     )
     alerts = _rolled_up(session, overdue, ids)
@@ -177,18 +205,34 @@ def recruitment_figures(
                 ],
                 overdue_alerts=alerts.get(unit.id, {}).get("overdue", 0),
                 outcomes_straddling=o.get("straddling", 0),
+                structure=structure,
             )
         )
     return figures
 
 
-def unit_progress(session: Session, *, unit: Unit, from_year: int, to_year: int) -> UnitRecruitment:
-    """The unit and each direct child, closed ones included: their past still counts."""
+def unit_progress(
+    session: Session,
+    *,
+    unit: Unit,
+    from_year: int,
+    to_year: int,
+    structure: Structure = Structure.as_of,
+) -> UnitRecruitment:
+    """The unit and each direct child in the tree of the period's last year (or of today),
+    closed ones included: their past still counts."""
+    view = units_on(structure_day(to_year) if structure == Structure.as_of else clock.today())
+    named = view.selected_columns
+    top = session.execute(view.where(col(Unit.id) == unit.id)).mappings().one()
     children = session.execute(
-        select(Unit).where(col(Unit.parent_id) == unit.id).order_by(col(Unit.name), col(Unit.id))
-    ).scalars()
+        view.where(named.parent_id == unit.id).order_by(named.name, col(Unit.id))
+    ).mappings()
     figures = recruitment_figures(
-        session, units=[unit, *children], from_year=from_year, to_year=to_year
+        session,
+        units=[Named.of(top), *(Named.of(child) for child in children)],
+        from_year=from_year,
+        to_year=to_year,
+        structure=structure,
     )
     return UnitRecruitment(
         from_year=from_year, to_year=to_year, unit=figures[0], children=figures[1:]

@@ -11,7 +11,9 @@ from app.core.schemas import (
     IdQuery,
     RequiredIdQuery,
     RequiredYearQuery,
+    RootAsOfQuery,
     SearchQuery,
+    StructureQuery,
     YearQuery,
 )
 from app.idempotency import IDEMPOTENT
@@ -23,6 +25,7 @@ from app.models import (
     CandidateStage,
     RecruitmentOutcome,
     RecruitmentTarget,
+    Structure,
 )
 from app.recruitment import candidates, outcomes, targets
 from app.recruitment.candidates import CandidateFilters
@@ -58,6 +61,7 @@ progress = APIRouter(prefix="/units", tags=["recruitment"])
 
 async def target_filters(
     root_id: IdQuery = None,
+    as_of: RootAsOfQuery = None,
     unit_id: IdQuery = None,
     parent_id: Annotated[
         int | None,
@@ -65,7 +69,9 @@ async def target_filters(
     ] = None,
     year: YearQuery = None,
 ) -> TargetFilters:
-    return TargetFilters(root_id=root_id, unit_id=unit_id, parent_id=parent_id, year=year)
+    return TargetFilters(
+        root_id=root_id, as_of=as_of, unit_id=unit_id, parent_id=parent_id, year=year
+    )
 
 
 def _one_target(session: SessionDep, response: Response, target: RecruitmentTarget) -> Any:
@@ -186,6 +192,7 @@ def allocate(session: SessionDep, scope: ScopeDep, allocation_in: AllocationIn) 
 
 async def candidate_filters(
     root_id: IdQuery = None,
+    as_of: RootAsOfQuery = None,
     unit_id: IdQuery = None,
     stage: CandidateStage | None = None,
     alert: Annotated[
@@ -196,6 +203,7 @@ async def candidate_filters(
 ) -> CandidateFilters:
     return CandidateFilters(
         root_id=root_id,
+        as_of=as_of,
         unit_id=unit_id,
         stage=stage,
         alert=alert,
@@ -339,12 +347,13 @@ def candidate_history(session: SessionDep, candidate: CandidateDep) -> list[Cand
 
 async def outcome_filters(
     root_id: IdQuery = None,
+    as_of: RootAsOfQuery = None,
     unit_id: IdQuery = None,
     year: Annotated[
         int | None, Query(ge=1990, le=2100, description="Periods touching the year.")
     ] = None,
 ) -> OutcomeFilters:
-    return OutcomeFilters(root_id=root_id, unit_id=unit_id, year=year)
+    return OutcomeFilters(root_id=root_id, as_of=as_of, unit_id=unit_id, year=year)
 
 
 @router.get("/outcomes", response_model=Page[OutcomePublic], summary="List reported admissions")
@@ -440,9 +449,16 @@ def unit_recruitment(
     scope: ScopeDep,
     unit: UnitDep,
     years: PeriodDep,
+    structure: StructureQuery = Structure.as_of,
 ) -> UnitRecruitment:
     """Target (the unit's own, summed over the years), admissions (individual and reported
     counts, each figure over the unit's whole subtree), achievement, candidates by stage at the
     end of the period and overdue alerts today, for the unit and each direct child. The years
     default to the current one. Counts only: no personal data."""
-    return unit_progress(session, unit=unit, from_year=years.from_year, to_year=years.to_year)
+    return unit_progress(
+        session,
+        unit=unit,
+        from_year=years.from_year,
+        to_year=years.to_year,
+        structure=structure,
+    )

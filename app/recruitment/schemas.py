@@ -11,6 +11,7 @@ from app.models import (
     CandidateBase,
     CandidateStage,
     Sex,
+    Structure,
 )
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -232,6 +233,12 @@ class RecruitmentFigures(BaseModel):
     outcomes_straddling: int = Field(
         description="Reported outcomes that only partly overlap the period: not counted, since "
         "their admissions cannot be split by year."
+    )
+    structure: Structure = Field(
+        default=Structure.as_of,
+        description="The tree the figures were summed in: `as_of`, that of each year (of its "
+        "last day, today for the current year); `current`, today's, where a closed unit's "
+        "figures count under the unit that carries its history on.",
     )
 
 

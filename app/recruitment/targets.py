@@ -1,6 +1,7 @@
 """Admission targets: assigned by a unit's parent, one per unit and year; bulk allocation."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ from app.tree.lineage import lock_lines
 @dataclass(frozen=True)
 class TargetFilters:
     root_id: int | None = None
+    as_of: date | None = None
     unit_id: int | None = None
     parent_id: int | None = None
     year: int | None = None
@@ -74,7 +76,7 @@ def list_targets(
     statement = select(RecruitmentTarget).where(scope.covers(RecruitmentTarget.unit_id))
     if filters.root_id is not None:
         statement = statement.where(
-            col(RecruitmentTarget.unit_id).in_(subtree_ids(filters.root_id))
+            col(RecruitmentTarget.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))
         )
     if filters.parent_id is not None:
         children = select(col(Unit.id)).where(col(Unit.parent_id) == filters.parent_id)

@@ -6,8 +6,8 @@ from app.access.deps import ScopeDep
 from app.core import clock
 from app.core.db import SnapshotSessionDep
 from app.core.errors import problem_responses
-from app.core.schemas import YearQuery
-from app.models import MAX_ID
+from app.core.schemas import StructureQuery, YearQuery
+from app.models import MAX_ID, Structure
 from app.recruitment.deps import PeriodDep
 from app.reports import service, sheets
 from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
@@ -37,6 +37,7 @@ def recruitment_report(
     root_id: RootId,
     years: PeriodDep,
     depth: Annotated[int, Query(ge=1, le=10, description="Levels below the root.")] = 1,
+    structure: StructureQuery = Structure.as_of,
     fmt: FormatQuery = None,
 ) -> Any:
     """One row per unit down to `depth` levels below the root (units open during the period),
@@ -46,7 +47,7 @@ def recruitment_report(
     root = scope.unit(root_id)
     first, last = years.from_year, years.to_year
     report = service.recruitment_report(
-        session, root=root, from_year=first, to_year=last, depth=depth
+        session, root=root, from_year=first, to_year=last, depth=depth, structure=structure
     )
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
@@ -67,6 +68,7 @@ def commitments_report(
     scope: ScopeDep,
     root_id: RootId,
     year: YearQuery = None,
+    structure: StructureQuery = Structure.as_of,
     fmt: FormatQuery = None,
 ) -> Any:
     """Counts by status × category and by kind, overdue ones and ones not yet accepted, for
@@ -75,7 +77,7 @@ def commitments_report(
     category matrix and the list."""
     root = scope.unit(root_id)
     chosen_year = year or clock.today().year
-    report = service.commitments_report(session, root=root, year=chosen_year)
+    report = service.commitments_report(session, root=root, year=chosen_year, structure=structure)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
         return report
@@ -95,13 +97,14 @@ def scorecard(
     session: SnapshotSessionDep,
     unit: UnitDep,
     year: YearQuery = None,
+    structure: StructureQuery = Structure.as_of,
     fmt: FormatQuery = None,
 ) -> Any:
     """The unit's own commitments with status and progress, its recruitment figures, its
     evaluation if any and the suggested grade. CSV holds the commitments; XLSX adds the
     recruitment figures and the evaluation."""
     chosen_year = year or clock.today().year
-    card = service.scorecard(session, unit=unit, year=chosen_year)
+    card = service.scorecard(session, unit=unit, year=chosen_year, structure=structure)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
         return card

@@ -3,7 +3,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from app.evaluations.schemas import EvaluationPublic, Suggestion
-from app.models import CommitmentCategory, CommitmentKind, CommitmentStatus
+from app.models import CommitmentCategory, CommitmentKind, CommitmentStatus, Structure
 from app.recruitment.schemas import RecruitmentFigures
 
 
@@ -17,6 +17,7 @@ class RecruitmentReport(BaseModel):
     from_year: int
     to_year: int
     depth: int
+    structure: Structure
     issued_on: date
     rows: list[RecruitmentRow] = Field(description="In tree order; each over its own subtree.")
     totals: RecruitmentFigures = Field(description="The root over its whole subtree.")
@@ -35,6 +36,7 @@ class CommitmentFigures(BaseModel):
     by_status_and_category: dict[CommitmentStatus, dict[CommitmentCategory, int]]
     overdue: int = Field(description="Deadline passed, not finished.")
     not_yet_accepted: int = Field(description="Drafts and registered ones awaiting acceptance.")
+    structure: Structure = Field(description="The tree the counts were summed in.")
 
 
 class CommitmentLine(BaseModel):
@@ -59,6 +61,7 @@ class CommitmentLine(BaseModel):
 class CommitmentsReport(BaseModel):
     root_id: int
     year: int
+    structure: Structure
     issued_on: date
     rows: list[CommitmentFigures] = Field(description="Each direct child, over its subtree.")
     totals: CommitmentFigures

@@ -20,8 +20,10 @@ from app.models import (
     CommitmentStatus,
     Evaluation,
     Person,
+    Structure,
     Unit,
     UnitClosure,
+    UnitVersion,
 )
 from app.recruitment.rollup import recruitment_figures
 from app.reports.schemas import (
@@ -32,17 +34,38 @@ from app.reports.schemas import (
     RecruitmentRow,
     Scorecard,
 )
-from app.tree.closure import open_during, subtree_ids
+from app.tree.closure import open_during, structure_day, subtree_ids, valid_on
+from app.tree.versions import Named, units_on
 
 NOT_YET_ACCEPTED = (CommitmentStatus.draft, CommitmentStatus.registered)
 
 
-def _tree_order(root_id: int | None, units: list[Unit]) -> list[Unit]:
+def _rows_below(
+    session: Session, *, root: Unit, day: date, depth: int, start: date, end: date
+) -> tuple[Named, list[Named]]:
+    """The root and the units down to `depth` below it in the tree of `day` (app/tree), open
+    during start..end, with the code, name and parent they had that day."""
+    view = units_on(day)
+    top = session.execute(view.where(col(Unit.id) == root.id)).mappings().one()
+    below = session.execute(
+        view.add_columns(col(UnitClosure.depth).label("depth"))
+        .join(UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id))
+        .where(
+            col(UnitClosure.ancestor_id) == root.id,
+            col(UnitClosure.depth).between(1, depth),
+            valid_on(UnitClosure, day),
+            open_during(start, end),
+        )
+    ).mappings()
+    return Named.of(top), [Named.of(m, m["depth"]) for m in below]
+
+
+def _tree_order(root_id: int | None, units: list[Named]) -> list[Named]:
     """Depth first, siblings by name: each unit right under its parent, as reports read."""
-    children: dict[int | None, list[Unit]] = defaultdict(list)
-    for unit in sorted(units, key=lambda u: (u.name, u.id or 0)):
+    children: dict[int | None, list[Named]] = defaultdict(list)
+    for unit in sorted(units, key=lambda u: (u.name, u.id)):
         children[unit.parent_id].append(unit)
-    ordered: list[Unit] = []
+    ordered: list[Named] = []
     stack = list(reversed(children[root_id]))
     while stack:
         unit = stack.pop()
@@ -51,30 +74,33 @@ def _tree_order(root_id: int | None, units: list[Unit]) -> list[Unit]:
     return ordered
 
 
+def tree_day(year: int, structure: Structure) -> date:
+    """The day whose tree a report's rows stand in: the period's last (as_of) or today."""
+    return structure_day(year) if structure == Structure.as_of else clock.today()
+
+
 def recruitment_report(
-    session: Session, *, root: Unit, from_year: int, to_year: int, depth: int
+    session: Session,
+    *,
+    root: Unit,
+    from_year: int,
+    to_year: int,
+    depth: int,
+    structure: Structure = Structure.as_of,
 ) -> RecruitmentReport:
     start, end = date(from_year, 1, 1), date(to_year, 12, 31)
-    below = session.execute(
-        select(Unit, col(UnitClosure.depth))
-        .join(UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id))
-        .where(
-            col(UnitClosure.ancestor_id) == root.id,
-            col(UnitClosure.depth).between(1, depth),
-            open_during(start, end),
-        )
-    ).all()
-    depth_of = {unit.id: level for unit, level in below}
-    units = _tree_order(root.id, [unit for unit, _ in below])
+    # Rows in the tree of the period's last year (as_of: each year's figures in that year's
+    # tree) or of today (current).
+    day = tree_day(to_year, structure)
+    top, below = _rows_below(session, root=root, day=day, depth=depth, start=start, end=end)
+    units = _tree_order(root.id, below)
     figures = recruitment_figures(
-        session, units=[root, *units], from_year=from_year, to_year=to_year
+        session, units=[top, *units], from_year=from_year, to_year=to_year, structure=structure
     )
     rows = [
         # The figures are validated already: not a second time per row (a province at full
         # depth has 10,000 of them).
-        RecruitmentRow.model_construct(
-            **f.__dict__, parent_id=unit.parent_id, depth=depth_of[unit.id]
-        )
+        RecruitmentRow.model_construct(**f.__dict__, parent_id=unit.parent_id, depth=unit.depth)
         for unit, f in zip(units, figures[1:], strict=True)
     ]
     return RecruitmentReport(
@@ -82,13 +108,14 @@ def recruitment_report(
         from_year=from_year,
         to_year=to_year,
         depth=depth,
+        structure=structure,
         issued_on=clock.today(),
         rows=rows,
         totals=figures[0],
     )
 
 
-def _empty_figures(unit: Unit) -> dict[str, Any]:
+def _empty_figures(unit: Named) -> dict[str, Any]:
     return {
         "unit_id": unit.id,
         "code": unit.code,
@@ -106,9 +133,9 @@ def _empty_figures(unit: Unit) -> dict[str, Any]:
 
 
 def commitment_figures(
-    session: Session, *, units: list[Unit], year: int, today: date
+    session: Session, *, units: list[Named], year: int, today: date, structure: Structure
 ) -> list[CommitmentFigures]:
-    """One grouped statement for every unit's subtree."""
+    """One grouped statement for every unit's subtree in the tree of the year (or of today)."""
     figures = {unit.id: _empty_figures(unit) for unit in units}
     overdue = sa.case((overdue_condition(today), 1), else_=0)
     rows = session.execute(
@@ -121,7 +148,11 @@ def commitment_figures(
             func.sum(overdue),
         )
         .join(Commitment, col(Commitment.unit_id) == col(UnitClosure.descendant_id))
-        .where(col(UnitClosure.ancestor_id).in_(list(figures)), col(Commitment.year) == year)
+        .where(
+            col(UnitClosure.ancestor_id).in_(list(figures)),
+            valid_on(UnitClosure, tree_day(year, structure)),
+            col(Commitment.year) == year,
+        )
         .group_by(
             col(UnitClosure.ancestor_id),
             col(Commitment.status),
@@ -139,19 +170,24 @@ def commitment_figures(
         f["overdue"] += int(overdue_count or 0)
         if status in NOT_YET_ACCEPTED:
             f["not_yet_accepted"] += count
-    return [CommitmentFigures.model_validate(figures[unit.id]) for unit in units]
+    return [
+        CommitmentFigures.model_validate(figures[unit.id] | {"structure": structure})
+        for unit in units
+    ]
 
 
 def commitment_lines(
     session: Session, *, where: sa.ColumnElement[bool], year: int, today: date
 ) -> list[CommitmentLine]:
-    """The commitments matching `where` with their unit and directing member, by member."""
+    """The commitments matching `where` with their unit (as it was named in the year) and
+    directing member, by member."""
+    named = UnitVersion
     rows = session.execute(
         select(
             col(Commitment.id),
             col(Commitment.unit_id),
-            col(Unit.code).label("unit_code"),
-            col(Unit.name).label("unit_name"),
+            col(named.code).label("unit_code"),
+            col(named.name).label("unit_name"),
             col(Commitment.registered_with_id),
             col(Commitment.title),
             col(Commitment.kind),
@@ -163,30 +199,37 @@ def commitment_lines(
             col(Commitment.directing_person_id),
             col(Person.full_name).label("directing_person_name"),
         )
-        .join(Unit, col(Unit.id) == col(Commitment.unit_id))
+        .join(
+            named,
+            sa.and_(
+                col(named.unit_id) == col(Commitment.unit_id),
+                valid_on(named, structure_day(year)),
+            ),
+        )
         .outerjoin(Person, col(Person.id) == col(Commitment.directing_person_id))
         .where(where, col(Commitment.year) == year)
-        .order_by(col(Person.full_name).asc().nulls_last(), col(Unit.name), col(Commitment.id))
+        .order_by(col(Person.full_name).asc().nulls_last(), col(named.name), col(Commitment.id))
     ).mappings()
     return [CommitmentLine.model_validate(dict(row)) for row in rows]
 
 
-def commitments_report(session: Session, *, root: Unit, year: int) -> CommitmentsReport:
+def commitments_report(
+    session: Session, *, root: Unit, year: int, structure: Structure = Structure.as_of
+) -> CommitmentsReport:
     today = clock.today()
-    children = list(
-        session.execute(
-            select(Unit)
-            .where(
-                col(Unit.parent_id) == root.id, open_during(date(year, 1, 1), date(year, 12, 31))
-            )
-            .order_by(col(Unit.name), col(Unit.id))
-        ).scalars()
+    day = tree_day(year, structure)
+    top, children = _rows_below(
+        session, root=root, day=day, depth=1, start=date(year, 1, 1), end=date(year, 12, 31)
     )
-    figures = commitment_figures(session, units=[root, *children], year=year, today=today)
-    subtree = subtree_ids(root.id)
+    children.sort(key=lambda row: (row.name, row.id))
+    figures = commitment_figures(
+        session, units=[top, *children], year=year, today=today, structure=structure
+    )
+    subtree = subtree_ids(root.id, day)
     return CommitmentsReport(
         root_id=root.id,
         year=year,
+        structure=structure,
         issued_on=today,
         rows=figures[1:],
         totals=figures[0],
@@ -196,16 +239,23 @@ def commitments_report(session: Session, *, root: Unit, year: int) -> Commitment
     )
 
 
-def scorecard(session: Session, *, unit: Unit, year: int) -> Scorecard:
+def scorecard(
+    session: Session, *, unit: Unit, year: int, structure: Structure = Structure.as_of
+) -> Scorecard:
     today = clock.today()
-    (recruitment,) = recruitment_figures(session, units=[unit], from_year=year, to_year=year)
+    top, _ = _rows_below(
+        session, root=unit, day=tree_day(year, structure), depth=0, start=today, end=today
+    )
+    (recruitment,) = recruitment_figures(
+        session, units=[top], from_year=year, to_year=year, structure=structure
+    )
     evaluation = session.execute(
         select(Evaluation).where(col(Evaluation.unit_id) == unit.id, col(Evaluation.year) == year)
     ).scalar_one_or_none()
     return Scorecard(
         unit_id=unit.id,
-        code=unit.code,
-        name=unit.name,
+        code=top.code,
+        name=top.name,
         year=year,
         issued_on=today,
         commitments=commitment_lines(

@@ -1,5 +1,13 @@
-"""Queries over the unit tree: a unit's subtree and line (one indexed join on the closure table,
-whatever the depth) and the units open during a period."""
+"""Queries over the unit tree of a day: a unit's subtree and line (one indexed join on the
+closure table, whatever the depth), the units open during a period, and which tree a year's
+figures are read under.
+
+The tree has a time axis (issue 12): closure rows hold during their own validity, so every query
+names its day, by default today (Vietnam's date, app/core/clock.py). A year's figures are read
+under the tree of the year's last day, or of today for the current year (`structure_day`): a
+unit moved during the year counts for the whole year where it stood at its end, a unit closed
+during it where it stood when it closed; no figure is counted twice or lost.
+"""
 
 from datetime import date
 from typing import Any
@@ -8,18 +16,49 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
+from app.core import clock
 from app.models import Unit, UnitClosure
 
 
-def subtree_ids(root_id: Any) -> sa.Select[int]:
-    """Ids of a unit and of every unit below it (a unit's subtree includes itself)."""
-    return sa.select(col(UnitClosure.descendant_id)).where(col(UnitClosure.ancestor_id) == root_id)
+def valid_on(model: Any, day: date | None = None) -> ColumnElement[bool]:
+    """Rows of a versioned table (`valid_from`, `valid_to`) in force on `day` (default today)."""
+    on = day if day is not None else clock.today()
+    return sa.and_(col(model.valid_from) <= on, col(model.valid_to) > on)
 
 
-def lineage_ids(unit_id: Any) -> sa.Select[int]:
-    """Ids of a unit and of every unit above it; `.where(UnitClosure.depth > 0)` for those
-    above only."""
-    return sa.select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id) == unit_id)
+def structure_day(year: int) -> date:
+    """The day whose tree a year's figures are read under: its last, or today if sooner."""
+    return min(date(year, 12, 31), clock.today())
+
+
+def in_year_structure(model: Any, year: Any) -> ColumnElement[bool]:
+    """Rows in force on `structure_day(year)`, for a year that is a column (a record's year).
+
+    The same rows as `valid_on(model, structure_day(year))`, since no change of the tree takes
+    effect after today: a row holds on the year's last day (or today) exactly when it began in
+    that year or before and ended after it."""
+    return sa.and_(
+        sa.extract("year", col(model.valid_from)) <= year,
+        sa.extract("year", col(model.valid_to)) > year,
+    )
+
+
+def subtree_ids(
+    root_id: Any, on: date | None = None, *, since_ever: bool = False
+) -> sa.Select[int]:
+    """Ids of a unit and of every unit below it on `on` (default today), or on any day."""
+    statement = sa.select(col(UnitClosure.descendant_id)).where(
+        col(UnitClosure.ancestor_id) == root_id
+    )
+    return statement if since_ever else statement.where(valid_on(UnitClosure, on))
+
+
+def lineage_ids(unit_id: Any, on: date | None = None) -> sa.Select[int]:
+    """Ids of a unit and of every unit above it on `on` (default today);
+    `.where(UnitClosure.depth > 0)` for those above only."""
+    return sa.select(col(UnitClosure.ancestor_id)).where(
+        col(UnitClosure.descendant_id) == unit_id, valid_on(UnitClosure, on)
+    )
 
 
 def open_during(first: date, last: date) -> ColumnElement[bool]:

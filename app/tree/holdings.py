@@ -85,8 +85,12 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(
         "commitments",
         Commitment,
-        lambda day, finished: sa.or_(
-            _year_from(Commitment.year, day), col(Commitment.status).not_in(tuple(finished))
+        # One carried to a successor by a reorganisation is the successor's work now.
+        lambda day, finished: sa.and_(
+            col(Commitment.carried_to_id).is_(None),
+            sa.or_(
+                _year_from(Commitment.year, day), col(Commitment.status).not_in(tuple(finished))
+            ),
         ),
         "finish or cancel them first, or close the unit after their year",
     ),

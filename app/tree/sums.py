@@ -1,49 +1,82 @@
 """Sums kept per unit over its whole subtree, exact under every write (DESIGN.md's "per-unit,
 per-year summary table"): today the candidates' stage flows (`candidate_flow`, kept by
-app/recruitment/flows.py). A write adds its difference to the unit's line; a move of a unit
-carries its subtree's sums from the old line to the new one."""
+app/recruitment/flows.py), in two readings (`Structure`):
+
+- `as_of`: a year's row of a unit sums its subtree in the tree of that year (app/tree/closure.py
+  `structure_day`). A move of a unit effective on D carries its subtree's sums of D's year and
+  later from the old line to the new one, with the candidates it holds at each stage at the start
+  of D's year as `carried`, so that every stock and every flow of an earlier year stays where it
+  was.
+- `current`: every year's row sums the subtree in the tree of today, where a closed unit hangs
+  under the unit that carries its history on. A move carries all of the subtree's sums.
+"""
+
+from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from app.models import CandidateFlow, UnitClosure
+from app.models import CandidateFlow, Structure, UnitClosure
+from app.tree.closure import valid_on
+
+SUMMED = ("entered", "exited", "carried")
+KEY = ("unit_id", "structure", "stage", "year")
 
 
 def add_to_sums(session: Session, source: sa.Selectable) -> sa.Executable:
-    """Add the (unit_id, stage, year, entered, exited) rows of `source` to the table, creating
-    the rows it lacks."""
+    """Add the (unit_id, structure, stage, year, entered, exited, carried) rows of `source` to
+    the table, creating the rows it lacks. `source` has at most one row per key."""
     table = CandidateFlow.__table__  # type: ignore[attr-defined]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).from_select(
-        ["unit_id", "stage", "year", "entered", "exited"], source
-    )
+    statement = dialect.insert(table).from_select([*KEY, *SUMMED], source)
     upsert: sa.Executable = statement.on_conflict_do_update(
-        index_elements=["unit_id", "stage", "year"],
-        set_={
-            "entered": table.c.entered + statement.excluded.entered,
-            "exited": table.c.exited + statement.excluded.exited,
-        },
+        index_elements=list(KEY),
+        set_={name: table.c[name] + statement.excluded[name] for name in SUMMED},
     )
     return upsert
 
 
-def carry_subtree(session: Session, *, unit_id: int, sign: int) -> None:
-    """Add (`sign` 1) or take away (-1) the unit's subtree sums to or from every unit above it:
-    around a move, the old units above lose them and the new ones gain them. The caller holds
-    the old and new lines (app/tree/lineage.py), so no candidate's flows are added meanwhile."""
+def carry_subtree(session: Session, *, unit_id: int, sign: int, on: date) -> None:
+    """Add (`sign` 1) or take away (-1) the unit's subtree sums to or from every unit above it
+    in the tree of `on`: around a move effective on `on`, the old units above lose them and the
+    new ones gain them. In the `as_of` reading, the sums of `on`'s year and later, and the
+    stock at that year's start; in the `current` one, all of them. The caller holds the old and
+    new lines (app/tree/lineage.py), so no candidate's flows are added meanwhile."""
     flow = CandidateFlow
-    source = (
+    from_year = on.year
+    own = col(flow.unit_id) == unit_id
+    as_of = col(flow.structure) == Structure.as_of
+    columns = (col(flow.structure), col(flow.stage), col(flow.year))
+    moved_rows = select(*columns, *(col(getattr(flow, name)) for name in SUMMED)).where(
+        own, sa.or_(col(flow.structure) == Structure.current, col(flow.year) >= from_year)
+    )
+    stock = (
         select(
-            col(UnitClosure.ancestor_id),
+            col(flow.structure),
             col(flow.stage),
-            col(flow.year),
-            col(flow.entered) * sign,
-            col(flow.exited) * sign,
+            sa.literal(from_year),
+            sa.literal(0),
+            sa.literal(0),
+            func.sum(col(flow.entered) - col(flow.exited) + col(flow.carried)),
         )
-        .join(flow, col(flow.unit_id) == col(UnitClosure.descendant_id))
-        .where(col(UnitClosure.descendant_id) == unit_id, col(UnitClosure.depth) > 0)
-        .order_by(col(UnitClosure.ancestor_id), col(flow.stage), col(flow.year))
+        .where(own, as_of, col(flow.year) < from_year)
+        .group_by(col(flow.structure), col(flow.stage))
+    )
+    moved = sa.union_all(moved_rows, stock).subquery("moved")
+    ancestor = col(UnitClosure.ancestor_id)
+    key = (moved.c.structure, moved.c.stage, moved.c.year)
+    source = (
+        select(ancestor, *key, *(func.sum(moved.c[name]) * sign for name in SUMMED))
+        .select_from(UnitClosure)
+        .join(moved, sa.true())
+        .where(
+            col(UnitClosure.descendant_id) == unit_id,
+            col(UnitClosure.depth) > 0,
+            valid_on(UnitClosure, on),
+        )
+        .group_by(ancestor, *key)
+        .order_by(ancestor, *key)
     )
     session.execute(add_to_sums(session, source))

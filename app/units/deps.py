@@ -8,14 +8,24 @@ from app.core.schemas import DateQuery, SearchQuery
 from app.models import Unit, UnitKind
 from app.units.service import UnitFilters
 
+AsOf = Annotated[
+    DateQuery,
+    Query(
+        description="The tree of this day: units open on it, with the code, name, kind and "
+        "parent they had then (overrides include_closed). Default: today."
+    ),
+]
+
 
 def unit_validity(
-    as_of: Annotated[
-        DateQuery, Query(description="Only units open on this day (overrides include_closed).")
-    ] = None,
+    as_of: AsOf = None,
     include_closed: Annotated[
-        bool, Query(description="Also list units closed before today.")
-    ] = False,
+        bool | None,
+        Query(
+            description="Also list units closed before today. Default: no, except when "
+            "searching with `q`, which finds closed units too."
+        ),
+    ] = None,
 ) -> UnitFilters:
     return UnitFilters(as_of=as_of, include_closed=include_closed)
 

@@ -11,8 +11,16 @@ from app.core.schemas import IdQuery
 from app.idempotency import IDEMPOTENT
 from app.models import Unit
 from app.units import service
-from app.units.deps import MaxDepth, UnitDep, UnitFiltersDep, UnitValidityDep
-from app.units.schemas import UnitClose, UnitCreate, UnitNode, UnitPublic, UnitUpdate
+from app.units.deps import AsOf, MaxDepth, UnitDep, UnitFiltersDep, UnitValidityDep
+from app.units.schemas import (
+    UnitClose,
+    UnitCorrected,
+    UnitCorrection,
+    UnitCreate,
+    UnitNode,
+    UnitPublic,
+    UnitUpdate,
+)
 
 router = APIRouter(prefix="/units", tags=["units"])
 
@@ -59,9 +67,11 @@ def create_unit(
     summary="Get a unit",
     responses=problem_responses(404),
 )
-async def get_unit(unit: UnitDep, response: Response) -> Unit:
-    """One unit, open or closed, with its kind's Vietnamese label."""
-    return with_etag(response, unit)
+def get_unit(session: SessionDep, unit: UnitDep, response: Response, as_of: AsOf = None) -> Any:
+    """One unit, open or closed, with its kind's Vietnamese label; with `as_of`, the code,
+    name, kind, parent and level it had on that day."""
+    with_etag(response, unit)
+    return service.get_unit_as_of(session, unit=unit, as_of=as_of)
 
 
 @router.patch(
@@ -156,9 +166,11 @@ def list_descendants(
     summary="List a unit's superiors",
     responses=problem_responses(404),
 )
-def list_ancestors(session: SessionDep, scope: ScopeDep, unit: UnitDep) -> list[Unit]:
-    """From the root of the tree down to the unit's parent."""
-    return service.list_ancestors(session, scope=scope, unit=unit)
+def list_ancestors(
+    session: SessionDep, scope: ScopeDep, unit: UnitDep, as_of: AsOf = None
+) -> list[Any]:
+    """From the root of the tree down to the unit's parent, on `as_of` (default today)."""
+    return service.list_ancestors(session, scope=scope, unit=unit, as_of=as_of)
 
 
 @router.get(
@@ -173,3 +185,21 @@ def get_tree(
     """The unit with its `children`, recursively; a unit left out by `as_of` or
     `include_closed` hides its subtree."""
     return service.get_tree(session, unit=unit, validity=validity, max_depth=max_depth)
+
+
+@router.post(
+    "/{unit_id:int}/corrections",
+    response_model=UnitCorrected,
+    dependencies=[IDEMPOTENT],
+    summary="Correct a past mistake in a unit's code, name or kind",
+    responses=problem_responses(403, 404, 409),
+)
+def correct_unit(
+    session: SessionDep, scope: ScopeDep, unit: UnitDep, correction: UnitCorrection
+) -> Any:
+    """The one operation that changes what earlier days answer: the version of the code, name
+    and kind in force on `on` is rewritten over its whole validity (an edit, PATCH, takes effect
+    from a day and leaves earlier days alone). Audited as `correct` with its reason; the answer
+    gives the days whose answers changed. A wrong parent in the past is put right by a move
+    effective on the day it should have taken effect (when its line has not changed since)."""
+    return service.correct(session, scope=scope, unit=unit, correction=correction)

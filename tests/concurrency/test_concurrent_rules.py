@@ -5,13 +5,12 @@ import asyncio
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlmodel import Session
 
 from app.core.db import engine
-from app.models import CandidateFlow, Role
-from app.recruitment import flows
+from app.models import Role
 from tests.factories import make_line, make_principal
+from tests.helpers import flow_tables
 
 WRITERS = 12
 
@@ -113,21 +112,9 @@ def test_flows_stay_exact_when_candidates_of_one_line_move_at_once(
                 r.text for r in responses
             ]
     with Session(engine) as session:
-        kept = {
-            tuple(row)
-            for row in session.execute(
-                select(
-                    CandidateFlow.unit_id,
-                    CandidateFlow.stage,
-                    CandidateFlow.year,
-                    CandidateFlow.entered,
-                    CandidateFlow.exited,
-                )
-            )
-            if row.entered or row.exited
-        }
-        assert kept == {tuple(row) for row in session.execute(flows.recomputed())}
-        district = {(s, y, e, x) for u, s, y, e, x in kept if u == ids["HU"]}
+        kept, recomputed = flow_tables(session)
+        assert kept == recomputed
+        district = {(s, y, e, x) for u, r, s, y, e, x, _ in kept if u == ids["HU"] and r == "as_of"}
     assert district == {
         ("source", 2024, WRITERS, WRITERS),
         ("awareness_course", 2024, WRITERS, 0),

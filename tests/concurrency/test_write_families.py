@@ -12,12 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlmodel import Session
 
 from app.core.db import engine
-from app.models import CandidateFlow, CandidateStage
-from app.recruitment import flows
 from tests.concurrency.writers import (
     CANDIDATES,
     NEWCOMERS,
@@ -31,22 +28,12 @@ from tests.concurrency.writers import (
     ok_id,
 )
 from tests.factories import make_line
+from tests.helpers import flow_tables
 
 
 def assert_flows_exact() -> None:
     with Session(engine) as session:
-        f = CandidateFlow
-        kept = {
-            (u, CandidateStage(s).value, y, e, x)
-            for u, s, y, e, x in session.execute(
-                select(f.unit_id, f.stage, f.year, f.entered, f.exited)
-            )
-            if e or x
-        }
-        recomputed = {
-            (u, CandidateStage(s).value, int(y), int(e), int(x))
-            for u, s, y, e, x in session.execute(flows.recomputed())
-        }
+        kept, recomputed = flow_tables(session)
     assert kept == recomputed
 
 

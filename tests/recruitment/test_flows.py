@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -18,7 +18,7 @@ from app.models import Candidate, CandidateFlow, CandidateStage
 from app.recruitment import flows
 from app.recruitment.workflow import STEP_DATES
 from tests.factories import make_candidate, make_tree, make_unit
-from tests.helpers import Clock
+from tests.helpers import Clock, FlowRow, flow_tables
 
 CANDIDATES = "/api/v1/recruitment/candidates"
 TODAY = date(2026, 6, 30)
@@ -43,21 +43,14 @@ def frozen_today(clock: Clock) -> None:
     clock.day = TODAY
 
 
-Row = tuple[int, str, int, int, int]
-
-
-def kept(engine: Engine) -> set[Row]:
-    """The table as the write paths left it (rows summing to nothing left out)."""
-    f = CandidateFlow
+def kept(engine: Engine) -> set[FlowRow]:
     with Session(engine) as session:
-        rows = session.execute(select(f.unit_id, f.stage, f.year, f.entered, f.exited)).all()
-    return {(u, S(s).value, y, e, x) for u, s, y, e, x in rows if e or x}
+        return flow_tables(session)[0]
 
 
-def recomputed(engine: Engine) -> set[Row]:
+def recomputed(engine: Engine) -> set[FlowRow]:
     with Session(engine) as session:
-        rows = session.execute(flows.recomputed()).all()
-    return {(u, S(s).value, int(y), int(e), int(x)) for u, s, y, e, x in rows}
+        return flow_tables(session)[1]
 
 
 def test_flows_of_a_candidate() -> None:
@@ -106,14 +99,23 @@ def test_the_kept_flows_always_equal_a_recomputation(client: TestClient, engine:
     assert kept(engine) == recomputed(engine)
 
     outcomes: dict[int, int] = {}
+    moved, carried = 0, False
     for turn in range(150):
         if turn % 30 == 29:
-            # A cell moves to the other commune and back: its sums follow it up the tree.
+            # A cell moves to the other commune and back, effective today or earlier (refused
+            # before the tree's last change there): its sums of the move's year on follow it
+            # up the tree, with the candidates it holds at that year's start.
             cell = tree["cell_a"]
             parent = other_commune["id"] if turn % 60 == 29 else tree["commune"]["id"]
-            response = client.patch(f"/api/v1/units/{cell['id']}", json={"parent_id": parent})
-            assert response.status_code == 200, response.text
-            assert kept(engine) == recomputed(engine), f"after moving unit {cell['id']}"
+            on = TODAY - timedelta(days=rng.choice([0, 200, 400, 800]))
+            response = client.patch(
+                f"/api/v1/units/{cell['id']}",
+                json={"parent_id": parent, "effective_on": on.isoformat()},
+            )
+            assert response.status_code in {200, 409}, response.text
+            moved += response.status_code == 200
+            assert kept(engine) == recomputed(engine), f"after moving unit {cell['id']} on {on}"
+            carried |= any(row[6] for row in kept(engine))
             continue
         i = rng.randrange(len(candidates))
         candidate = candidates[i]
@@ -141,8 +143,10 @@ def test_the_kept_flows_always_equal_a_recomputation(client: TestClient, engine:
     stages = {c["stage"] for c in candidates}
     assert {"official", "dropped", "admitted"} <= stages, stages  # the walk went the whole way
     assert outcomes.get(200, 0) > 40
-    years = {row[2] for row in kept(engine)}
+    years = {row[3] for row in kept(engine)}
     assert len(years) >= 4, years
+    assert moved >= 2
+    assert carried  # some move carried the stock of a year's start
 
 
 def test_recount_flows_restores_them_after_candidates_written_outside_the_api(

@@ -1246,7 +1246,14 @@ def test_unit_progress_shows_counts_only(client: TestClient, login: Any) -> None
     assert candidate["full_name"] not in response.text
     assert "Nguyễn Thị Nguồn" not in response.text
     assert set(body) == {"from_year", "to_year", "unit", "children"}
-    assert set(body["unit"]) == {"unit_id", "code", "name", "candidates_by_stage", *FIGURES}
+    assert set(body["unit"]) == {
+        "unit_id",
+        "code",
+        "name",
+        "candidates_by_stage",
+        "structure",
+        *FIGURES,
+    }
     assert body["unit"]["admitted_individual"] == 1
     assert_problem(progress(login("viewer", other["id"]), world["commune"]), 404)
     assert_problem(progress(login("viewer", world["cell_b"]["id"]), world["commune"]), 404)

@@ -681,6 +681,7 @@ class Expect:
             ],
             "overdue_alerts": sum(1 for c in candidates if overdue_today(c)),
             "outcomes_straddling": straddling,
+            "structure": "as_of",
         }
 
     def recruitment_report(self, root_id: int, first: int, last: int, depth: int) -> dict[str, Any]:
@@ -700,6 +701,7 @@ class Expect:
             "from_year": first,
             "to_year": last,
             "depth": depth,
+            "structure": "as_of",
             "issued_on": TODAY.isoformat(),
             "rows": rows,
             "totals": self.recruitment(root_id, first, last),
@@ -736,6 +738,7 @@ class Expect:
             },
             "overdue": sum(commitment_overdue(c) for c in found),
             "not_yet_accepted": sum(c.status in {"draft", "registered"} for c in found),
+            "structure": "as_of",
         }
 
     def line(self, c: CommitmentRec) -> dict[str, Any]:
@@ -771,6 +774,7 @@ class Expect:
         return {
             "root_id": root_id,
             "year": year,
+            "structure": "as_of",
             "issued_on": TODAY.isoformat(),
             "rows": [self.commitment_figures(c.id, year) for c in children],
             "totals": self.commitment_figures(root_id, year),
@@ -1509,17 +1513,18 @@ def test_the_seed_shows_huong_son_admissions_and_commitment_under_binh_xuyen(
     assert huong_son["achievement_percent"] is None
     assert huong_son["outcomes_straddling"] == 0
     assert (report["totals"]["admitted"], report["totals"]["target"]) == (15, None)
-    assert [r["name"] for r in report["rows"]] == [
-        "Ban Tuyên giáo Huyện ủy Bình Xuyên",
-        "Đảng bộ xã Hương Sơn",
-    ]
+    # The department and the district's thirteen commune-level committees (on 30 June 2025,
+    # the day before the reorganisation the seed records once it is due).
+    assert len(report["rows"]) == 14
+    assert report["rows"][0]["name"] == "Ban Tuyên giáo Huyện ủy Bình Xuyên"
     rows = read_csv(
         client.get(
             RECRUITMENT,
             params={"root_id": district, "from_year": 2021, "to_year": 2022, "format": "csv"},
         )
     )
-    assert rows[4][:8] == ["DX-HUONGSON", "Đảng bộ xã Hương Sơn", "1", "", "0", "15", "15", ""]
+    (csv_row,) = [row for row in rows if row[0] == "DX-HUONGSON"]
+    assert csv_row[:8] == ["DX-HUONGSON", "Đảng bộ xã Hương Sơn", "1", "", "0", "15", "15", ""]
     # 2022 alone cannot hold a count over 2021–2022.
     one_year = get_json(client, RECRUITMENT, root_id=district, from_year=2022, to_year=2022)
     (huong_son,) = [r for r in one_year["rows"] if r["unit_id"] == commune]
