@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 
 from app.core.errors import ForbiddenError, InvalidReferenceError, NotFoundError
 from app.models import Role, Unit, UnitClosure
-from app.tree.closure import valid_on
+from app.tree.closure import in_year_structure, structure_day, valid_on
 
 READ_ROLES = frozenset(Role)
 WRITE_ROLES = frozenset({Role.manager})
@@ -58,6 +58,15 @@ Record = TypeVar("Record", bound=UnitRecord)
 SYSTEM = Principal(name="system", grants=((Role.admin, None),))
 
 
+def _year_of(record: Any) -> int | None:
+    """The year whose tree a record belongs to: its own, or its period's last (outcomes)."""
+    year = getattr(record, "year", None)
+    if isinstance(year, int):
+        return year
+    period_end = getattr(record, "period_end", None)
+    return period_end.year if period_end is not None else None
+
+
 class Scope:
     def __init__(self, session: Session, principal: Principal) -> None:
         self.session = session
@@ -71,22 +80,40 @@ class Scope:
             col(UnitClosure.ancestor_id).in_(self.principal.roots(roles)), valid_on(UnitClosure)
         )
 
-    def covers(self, unit_column: Any) -> ColumnElement[bool]:
-        """A WHERE clause keeping rows whose unit lies in the readable scope."""
+    def covers(self, unit_column: Any, year: Any = None) -> ColumnElement[bool]:
+        """A WHERE clause keeping rows whose unit lies in the readable scope: in today's tree,
+        or, for a record of a year (`year`, a column), in the tree of that year, so that the
+        superiors of a unit that has since moved still read its records of their time."""
         if self.principal.is_admin:
             return sa.true()
-        return col(unit_column).in_(self.units())
+        today = col(unit_column).in_(self.units())
+        if year is None:
+            return today
+        then = sa.orm.aliased(UnitClosure)
+        in_that_year = (
+            select(col(then.depth))
+            .where(
+                col(then.descendant_id) == unit_column,
+                col(then.ancestor_id).in_(self.principal.roots(READ_ROLES)),
+                in_year_structure(then, year),
+            )
+            .exists()
+        )
+        return sa.or_(today, in_that_year)
 
-    def _holds(self, unit_id: int, roles: Iterable[Role]) -> bool:
+    def _holds(self, unit_id: int, roles: Iterable[Role], year: int | None = None) -> bool:
         if self.principal.is_admin:
             return True
         roots = self.principal.roots(roles)
         if not roots:
             return False
+        days = [valid_on(UnitClosure)]
+        if year is not None:
+            days.append(valid_on(UnitClosure, structure_day(year)))
         statement = select(col(UnitClosure.depth)).where(
             col(UnitClosure.descendant_id) == unit_id,
             col(UnitClosure.ancestor_id).in_(roots),
-            valid_on(UnitClosure),
+            sa.or_(*days),
         )
         return self.session.execute(statement.limit(1)).first() is not None
 
@@ -102,13 +129,15 @@ class Scope:
         return self._holds(unit_id, READ_ROLES)
 
     def get(self, model: type[Record], record_id: int, label: str) -> Record:
-        """The record, if it exists and its unit is readable; 404 alike otherwise, so that
-        nothing outside the scope reveals its existence."""
+        """The record, if it exists and its unit is readable (in today's tree, or in that of
+        the record's year); 404 alike otherwise, so that nothing outside the scope reveals its
+        existence."""
         missing = f"{label} {record_id} does not exist."
         record = self.session.get(model, record_id)
         if record is None:
             raise NotFoundError(missing)
-        self.require_read(record.unit_id, missing)
+        if not self._holds(record.unit_id, READ_ROLES, year=_year_of(record)):
+            raise NotFoundError(missing)
         return record
 
     def unit(self, unit_id: int) -> Unit:

@@ -84,7 +84,7 @@ def overdue_condition(today: date) -> sa.ColumnElement[bool]:
 def list_commitments(
     session: Session, *, scope: Scope, params: PageParams, filters: CommitmentFilters
 ) -> dict[str, Any]:
-    statement = select(Commitment).where(scope.covers(Commitment.unit_id))
+    statement = select(Commitment).where(scope.covers(Commitment.unit_id, Commitment.year))
     if filters.root_id is not None:
         statement = statement.where(
             col(Commitment.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))

@@ -34,7 +34,13 @@ from app.models import (
 )
 from app.recruitment.rollup import recruitment_figures
 from app.recruitment.schemas import RecruitmentFigures
-from app.tree.closure import open_during, subtree_ids
+from app.tree.closure import (
+    children_ids,
+    open_during,
+    parent_id_on,
+    structure_day,
+    subtree_ids,
+)
 from app.tree.holdings import require_open, year_start
 from app.tree.versions import Named
 
@@ -51,7 +57,7 @@ class EvaluationFilters:
 def list_evaluations(
     session: Session, *, scope: Scope, params: PageParams, filters: EvaluationFilters
 ) -> dict[str, Any]:
-    statement = select(Evaluation).where(scope.covers(Evaluation.unit_id))
+    statement = select(Evaluation).where(scope.covers(Evaluation.unit_id, Evaluation.year))
     if filters.root_id is not None:
         statement = statement.where(
             col(Evaluation.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))
@@ -125,7 +131,9 @@ def update_self_assessment(
 
 
 def _superior_of(session: Session, evaluation: Evaluation) -> int | None:
-    return session.get_one(Unit, evaluation.unit_id).parent_id
+    """The unit above in the tree of the evaluated year (app/tree): it proposes and decides."""
+    on = structure_day(evaluation.year)
+    return session.execute(parent_id_on(evaluation.unit_id, on)).scalar_one_or_none()
 
 
 def propose(
@@ -152,10 +160,11 @@ def propose(
 
 
 def _children_during(session: Session, parent_id: int, year: int) -> int:
+    """The units below `parent_id` in the year's tree that were open during the year."""
     return (
         session.scalar(
             select(func.count()).where(
-                col(Unit.parent_id) == parent_id,
+                col(Unit.id).in_(children_ids(parent_id, structure_day(year))),
                 open_during(date(year, 1, 1), date(year, 12, 31)),
             )
         )
@@ -166,7 +175,7 @@ def _children_during(session: Session, parent_id: int, year: int) -> int:
 def _excellent_among_children(
     session: Session, parent_id: int, year: int, *, besides: int | None = None
 ) -> int:
-    children = select(col(Unit.id)).where(col(Unit.parent_id) == parent_id)
+    children = children_ids(parent_id, structure_day(year))
     return (
         session.scalar(
             select(func.count()).where(
@@ -246,7 +255,7 @@ def publish_cap(session: Session, cap: ExcellenceCap) -> CapPublic:
 def list_caps(
     session: Session, *, scope: Scope, params: PageParams, unit_id: int | None, year: int | None
 ) -> dict[str, Any]:
-    statement = select(ExcellenceCap).where(scope.covers(ExcellenceCap.unit_id))
+    statement = select(ExcellenceCap).where(scope.covers(ExcellenceCap.unit_id, ExcellenceCap.year))
     if unit_id is not None:
         statement = statement.where(col(ExcellenceCap.unit_id) == unit_id)
     if year is not None:

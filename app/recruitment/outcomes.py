@@ -30,7 +30,11 @@ class OutcomeFilters:
 def list_outcomes(
     session: Session, *, scope: Scope, params: PageParams, filters: OutcomeFilters
 ) -> dict[str, Any]:
-    statement = select(RecruitmentOutcome).where(scope.covers(RecruitmentOutcome.unit_id))
+    statement = select(RecruitmentOutcome).where(
+        scope.covers(
+            RecruitmentOutcome.unit_id, sa.extract("year", col(RecruitmentOutcome.period_end))
+        )
+    )
     if filters.root_id is not None:
         statement = statement.where(
             col(RecruitmentOutcome.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))

@@ -73,7 +73,9 @@ def publish(session: Session, targets: list[RecruitmentTarget]) -> list[TargetPu
 def list_targets(
     session: Session, *, scope: Scope, params: PageParams, filters: TargetFilters
 ) -> dict[str, Any]:
-    statement = select(RecruitmentTarget).where(scope.covers(RecruitmentTarget.unit_id))
+    statement = select(RecruitmentTarget).where(
+        scope.covers(RecruitmentTarget.unit_id, RecruitmentTarget.year)
+    )
     if filters.root_id is not None:
         statement = statement.where(
             col(RecruitmentTarget.unit_id).in_(subtree_ids(filters.root_id, filters.as_of))

@@ -27,7 +27,6 @@ from app.models import (
     Reorganisation,
     ReorganisationUnit,
     Unit,
-    UnitClosure,
     UnitLineage,
 )
 from app.reorganisations.schemas import (
@@ -47,7 +46,7 @@ from app.reorganisations.schemas import (
     ReorganisationCreate,
     Split,
 )
-from app.tree.closure import valid_on
+from app.tree.closure import children_ids
 from app.tree.lineage import lock_lines
 from app.units import service as units
 
@@ -128,11 +127,8 @@ class _Event:
         return list(
             self.session.execute(
                 select(Unit)
-                .join(UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id))
                 .where(
-                    col(UnitClosure.ancestor_id) == unit.id,
-                    col(UnitClosure.depth) == 1,
-                    valid_on(UnitClosure, self.on),
+                    col(Unit.id).in_(children_ids(unit.id, self.on)),
                     sa.or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) > self.on),
                 )
                 .order_by(col(Unit.id))
@@ -146,7 +142,7 @@ class _Event:
             case Establish():
                 self.establish(operation)
             case Merge():
-                into = self.existing_or_new(operation.into, "into")
+                into = self.open_unit(operation.into, "into")
                 for i, source_id in enumerate(operation.sources):
                     source = self.existing(source_id, f"sources.{i}")
                     self.close_into(
@@ -181,10 +177,11 @@ class _Event:
                     history_to=None,
                     kind=LineageKind.dissolved,
                     children={child.id: to for child in children if child.id},
-                    targets="keep",
+                    targets=None,
                 )
 
-    def existing_or_new(self, ref: int | str, field: str) -> Unit:
+    def open_unit(self, ref: int | str, field: str) -> Unit:
+        """A unit open on the effective day: an existing one or one established before."""
         unit = self.unit(ref, field)
         assert unit is not None
         if unit.valid_to is not None and unit.valid_to <= self.on:
@@ -258,9 +255,9 @@ class _Event:
 
     def split(self, operation: Split) -> None:
         source = self.existing(operation.source, "source")
-        into = [self.existing_or_new(ref, f"into.{i}") for i, ref in enumerate(operation.into)]
+        into = [self.open_unit(ref, f"into.{i}") for i, ref in enumerate(operation.into)]
         history_to = (
-            self.existing_or_new(operation.history_to, "history_to")
+            self.open_unit(operation.history_to, "history_to")
             if operation.history_to is not None
             else into[0]
         )
@@ -274,7 +271,7 @@ class _Event:
                     f"children.{i}.unit",
                     f"Unit {assignment.unit} is not an open unit directly below {source.code}.",
                 )
-            to = self.existing_or_new(assignment.to, f"children.{i}.to")
+            to = self.open_unit(assignment.to, f"children.{i}.to")
             if to.id not in {u.id for u in into}:
                 raise InvalidValueError(f"children.{i}.to", "A child goes to one of `into`.")
             assigned[assignment.unit] = to
@@ -302,7 +299,7 @@ class _Event:
         history_to: Unit | None,
         kind: LineageKind,
         children: dict[int, Unit | None],
-        targets: str,
+        targets: str | None,
     ) -> None:
         """Close `unit` on the effective day: its open units below go where `children` says,
         its open work to `history_to`, and it hangs under `history_to` from then on, so that
@@ -313,7 +310,7 @@ class _Event:
             raise InvalidValueError("into", f"Unit {unit.code} cannot carry on from itself.")
         for child_id, to in children.items():
             self.move(self.existing(child_id, "children"), to)
-        if history_to is not None:
+        if history_to is not None and targets is not None:
             self.carry_work(unit, history_to, targets)
         before = snapshot(unit)
         for term in units.close(self.session, scope=self.scope, unit=unit, valid_to=self.on):

@@ -53,7 +53,7 @@ def recruitment_report(
     if chosen == ExportFormat.json:
         return report
     name = f"tuyen-dang-vien-{root.code}-{first}-{last}"
-    return export(chosen, sheets.recruitment_sheets(report, root), name)
+    return export(chosen, sheets.recruitment_sheets(report), name)
 
 
 @router.get(
@@ -81,9 +81,7 @@ def commitments_report(
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
         return report
-    return export(
-        chosen, sheets.commitments_sheets(report, root), f"cam-ket-{root.code}-{chosen_year}"
-    )
+    return export(chosen, sheets.commitments_sheets(report), f"cam-ket-{root.code}-{chosen_year}")
 
 
 @scorecards.get(

@@ -6,10 +6,17 @@ from app.evaluations.schemas import EvaluationPublic, Suggestion
 from app.models import CommitmentCategory, CommitmentKind, CommitmentStatus, Structure
 from app.recruitment.schemas import RecruitmentFigures
 
+CARRIES_DESCRIPTION = (
+    "Closed units whose history this unit carries on (a reorganisation merged them "
+    "into it, or named it the heir of a split): their figures count here from the event on, and "
+    "for every year under `structure=current`."
+)
+
 
 class RecruitmentRow(RecruitmentFigures):
     parent_id: int | None
     depth: int = Field(description="Levels below the report's root (1: its children).")
+    carries_history_of: list[int] = Field(default_factory=list, description=CARRIES_DESCRIPTION)
 
 
 class RecruitmentReport(BaseModel):
@@ -37,6 +44,7 @@ class CommitmentFigures(BaseModel):
     overdue: int = Field(description="Deadline passed, not finished.")
     not_yet_accepted: int = Field(description="Drafts and registered ones awaiting acceptance.")
     structure: Structure = Field(description="The tree the counts were summed in.")
+    carries_history_of: list[int] = Field(default_factory=list, description=CARRIES_DESCRIPTION)
 
 
 class CommitmentLine(BaseModel):

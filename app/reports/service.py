@@ -34,7 +34,13 @@ from app.reports.schemas import (
     RecruitmentRow,
     Scorecard,
 )
-from app.tree.closure import open_during, structure_day, subtree_ids, valid_on
+from app.tree.closure import (
+    histories_carried,
+    open_during,
+    structure_day,
+    subtree_ids,
+    valid_on,
+)
 from app.tree.versions import Named, units_on
 
 NOT_YET_ACCEPTED = (CommitmentStatus.draft, CommitmentStatus.registered)
@@ -43,8 +49,10 @@ NOT_YET_ACCEPTED = (CommitmentStatus.draft, CommitmentStatus.registered)
 def _rows_below(
     session: Session, *, root: Unit, day: date, depth: int, start: date, end: date
 ) -> tuple[Named, list[Named]]:
-    """The root and the units down to `depth` below it in the tree of `day` (app/tree), open
-    during start..end, with the code, name and parent they had that day."""
+    """The root and the units down to `depth` below it in the tree of `day` (app/tree), open at
+    some time from `start` to the later of `end` and `day` (a report under today's tree also
+    shows the units that carry a period's figures on today), with the code, name and parent
+    they had on `day`."""
     view = units_on(day)
     top = session.execute(view.where(col(Unit.id) == root.id)).mappings().one()
     below = session.execute(
@@ -54,7 +62,7 @@ def _rows_below(
             col(UnitClosure.ancestor_id) == root.id,
             col(UnitClosure.depth).between(1, depth),
             valid_on(UnitClosure, day),
-            open_during(start, end),
+            open_during(start, max(end, day)),
         )
     ).mappings()
     return Named.of(top), [Named.of(m, m["depth"]) for m in below]
@@ -97,10 +105,16 @@ def recruitment_report(
     figures = recruitment_figures(
         session, units=[top, *units], from_year=from_year, to_year=to_year, structure=structure
     )
+    carried = histories_carried(session, [unit.id for unit in units])
     rows = [
         # The figures are validated already: not a second time per row (a province at full
         # depth has 10,000 of them).
-        RecruitmentRow.model_construct(**f.__dict__, parent_id=unit.parent_id, depth=unit.depth)
+        RecruitmentRow.model_construct(
+            **f.__dict__,
+            parent_id=unit.parent_id,
+            depth=unit.depth,
+            carries_history_of=carried.get(unit.id, []),
+        )
         for unit, f in zip(units, figures[1:], strict=True)
     ]
     return RecruitmentReport(
@@ -170,8 +184,12 @@ def commitment_figures(
         f["overdue"] += int(overdue_count or 0)
         if status in NOT_YET_ACCEPTED:
             f["not_yet_accepted"] += count
+    carried = histories_carried(session, [unit.id for unit in units[1:]])
     return [
-        CommitmentFigures.model_validate(figures[unit.id] | {"structure": structure})
+        CommitmentFigures.model_validate(
+            figures[unit.id]
+            | {"structure": structure, "carries_history_of": carried.get(unit.id, [])}
+        )
         for unit in units
     ]
 

@@ -9,7 +9,7 @@ from app.models import (
     CommitmentKind,
     CommitmentStatus,
     Grade,
-    Unit,
+    Structure,
 )
 from app.recruitment.schemas import RecruitmentFigures
 from app.reports.export import Column, Sheet, text, title_lines
@@ -29,8 +29,10 @@ def _cell(by_status: Any, category: CommitmentCategory) -> Callable[[Any], Any]:
     return lambda status: by_status[status][category]
 
 
-def _period(from_year: int, to_year: int) -> str:
-    return f"Năm {from_year}" if from_year == to_year else f"Giai đoạn {from_year}–{to_year}"
+def _period(from_year: int, to_year: int, structure: Structure) -> str:
+    """The period, and the tree its figures are read under."""
+    years = f"Năm {from_year}" if from_year == to_year else f"Giai đoạn {from_year}–{to_year}"
+    return f"{years} ({structure.label.lower()})"
 
 
 def _recruitment_columns(with_depth: bool) -> list[Column]:
@@ -61,11 +63,11 @@ def _totals(figures: RecruitmentFigures) -> RecruitmentFigures:
     return figures.model_copy(update={"name": f"Tổng cộng: {figures.name}"})
 
 
-def recruitment_sheets(report: RecruitmentReport, root: Unit) -> list[Sheet]:
+def recruitment_sheets(report: RecruitmentReport) -> list[Sheet]:
     title = title_lines(
         "Báo cáo kết quả phát triển đảng viên",
-        root.name,
-        _period(report.from_year, report.to_year),
+        report.totals.name,
+        _period(report.from_year, report.to_year, report.structure),
         report.issued_on,
     )
     rows: list[Any] = [*report.rows, _totals(report.totals)]
@@ -107,11 +109,11 @@ def commitment_list_sheet(lines: list[CommitmentLine], title: list[str]) -> Shee
     return Sheet("Danh sách cam kết", _commitment_list_columns(), lines, title)
 
 
-def commitments_sheets(report: CommitmentsReport, root: Unit) -> list[Sheet]:
+def commitments_sheets(report: CommitmentsReport) -> list[Sheet]:
     title = title_lines(
         "Báo cáo thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
-        root.name,
-        _period(report.year, report.year),
+        report.totals.name,
+        _period(report.year, report.year, report.structure),
         report.issued_on,
     )
     totals = report.totals.model_copy(update={"name": f"Tổng cộng: {report.totals.name}"})
@@ -127,7 +129,10 @@ def commitments_sheets(report: CommitmentsReport, root: Unit) -> list[Sheet]:
 
 def scorecard_sheets(card: Scorecard) -> list[Sheet]:
     title = title_lines(
-        "Phiếu tổng hợp kết quả", card.name, _period(card.year, card.year), card.issued_on
+        "Phiếu tổng hợp kết quả",
+        card.name,
+        _period(card.year, card.year, card.recruitment.structure),
+        card.issued_on,
     )
     evaluation = card.evaluation
     steps: list[tuple[str, Grade, str | None]] = [

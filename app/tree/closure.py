@@ -14,10 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app.core import clock
-from app.models import Unit, UnitClosure
+from app.models import Unit, UnitClosure, UnitLineage
 
 
 def valid_on(model: Any, day: date | None = None) -> ColumnElement[bool]:
@@ -61,6 +61,24 @@ def lineage_ids(unit_id: Any, on: date | None = None) -> sa.Select[int]:
     )
 
 
+def children_ids(parent_id: Any, on: date | None = None) -> sa.Select[int]:
+    """Ids of the units directly below `parent_id` on `on` (default today)."""
+    return sa.select(col(UnitClosure.descendant_id)).where(
+        col(UnitClosure.ancestor_id) == parent_id,
+        col(UnitClosure.depth) == 1,
+        valid_on(UnitClosure, on),
+    )
+
+
+def parent_id_on(unit_id: Any, on: date | None = None) -> sa.Select[int]:
+    """The id of the unit directly above `unit_id` on `on` (default today); no row for a root."""
+    return sa.select(col(UnitClosure.ancestor_id)).where(
+        col(UnitClosure.descendant_id) == unit_id,
+        col(UnitClosure.depth) == 1,
+        valid_on(UnitClosure, on),
+    )
+
+
 def open_during(first: date, last: date) -> ColumnElement[bool]:
     """Units whose validity [valid_from, valid_to) meets the days first..last (inclusive)."""
     return sa.and_(
@@ -71,3 +89,22 @@ def open_during(first: date, last: date) -> ColumnElement[bool]:
 
 def open_on(day: date) -> ColumnElement[bool]:
     return open_during(day, day)
+
+
+def histories_carried(session: Session, unit_ids: list[int]) -> dict[int, list[int]]:
+    """For each unit, the closed units whose history it carries on (a reorganisation hung them
+    under it): their figures count in its subtree from the event on, and for every year when
+    read under today's tree."""
+    rows = session.execute(
+        sa.select(col(UnitLineage.successor_id), col(UnitLineage.predecessor_id))
+        .where(
+            col(UnitLineage.successor_id).in_(unit_ids),
+            col(UnitLineage.carries_history),
+            col(UnitLineage.predecessor_id).is_not(None),
+        )
+        .order_by(col(UnitLineage.predecessor_id))
+    )
+    carried: dict[int, list[int]] = {}
+    for successor, predecessor in rows:
+        carried.setdefault(successor, []).append(predecessor)
+    return carried

@@ -126,6 +126,18 @@ def test_huong_son_admissions_under_either_structure(client: TestClient) -> None
     for code in ("08950", "TU-PHUTHO"):
         assert admitted(code, "as_of") == 0
         assert admitted(code, "current") == 15
+    # Under today's tree the province's rows show the commune that carries Hương Sơn on.
+    rows = client.get(
+        "/api/v1/reports/recruitment",
+        params={
+            "root_id": by_code["TU-PHUTHO"],
+            "from_year": 2021,
+            "to_year": 2022,
+            "structure": "current",
+        },
+    ).json()["rows"]
+    assert {r["code"]: r["admitted"] for r in rows}["08950"] == 15
+    assert sum(r["admitted"] for r in rows) == 15
     lineage = client.get(f"/api/v1/units/{by_code['DX-HUONGSON']}/lineage").json()
     (merged,) = lineage["successors"]
     assert (merged["unit_id"], merged["kind"]) == (by_code["08950"], "merged")

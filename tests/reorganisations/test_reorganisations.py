@@ -157,8 +157,12 @@ def test_the_article_reorganised_keeps_its_past(client: TestClient) -> None:
     assert ok(client.get(f"/api/v1/commitments/{work['id']}"))["carried_to_id"] == new_commune
     targets = ok(client.get("/api/v1/recruitment/targets", params={"unit_id": new_commune}))
     assert [(x["year"], x["target"]) for x in targets["items"]] == [(2026, 4)]
-    # The province of today holds the merged provinces' figures under the tree of 2025 on.
-    assert report(client, province, 2025, 2025)["totals"]["admitted"] == 0
+    # Under today's tree the province's rows show which units carry whose history.
+    current = report(client, province, 2021, 2022, structure="current")
+    assert current["totals"]["admitted"] == 15
+    rows = {row["unit_id"]: row for row in current["rows"]}
+    assert rows[new_commune]["admitted"] == 15
+    assert rows[new_commune]["carries_history_of"] == [t["gk"]["id"], t["hs"]["id"], t["tk"]["id"]]
     assert [e["action"] for e in audit(client, "reorganisation", event["id"])] == ["create"]
     assert ok(client.get(f"{EVENTS}/{event['id']}"))["plan"] == event["plan"]
 

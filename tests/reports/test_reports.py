@@ -692,7 +692,9 @@ class Expect:
             for child in self.world.sorted_children(unit_id):
                 if level < depth and child.open_between(start, end):
                     row = self.recruitment(child.id, first, last)
-                    rows.append(row | {"parent_id": unit_id, "depth": level + 1})
+                    rows.append(
+                        row | {"parent_id": unit_id, "depth": level + 1, "carries_history_of": []}
+                    )
                     walk(child.id, level + 1)
 
         walk(root_id, 0)
@@ -739,6 +741,7 @@ class Expect:
             "overdue": sum(commitment_overdue(c) for c in found),
             "not_yet_accepted": sum(c.status in {"draft", "registered"} for c in found),
             "structure": "as_of",
+            "carries_history_of": [],  # the generated tree has no reorganisation
         }
 
     def line(self, c: CommitmentRec) -> dict[str, Any]:

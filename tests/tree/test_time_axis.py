@@ -267,3 +267,34 @@ def test_a_correction_rewrites_one_version_and_says_which_days(client: TestClien
     (event,) = [e for e in audit(client, "unit_version") if e["action"] == "correct"]
     assert event["after"]["correction_reason"] == "Sai chính tả"
     assert event["unit_id"] == commune["id"]
+
+
+def test_a_year_is_evaluated_by_the_superior_of_that_years_tree(
+    client: TestClient, anon: TestClient
+) -> None:
+    tree = make_tree(client)
+    cell, commune = tree["cell_a"], tree["commune"]
+    other = make_unit(client, name="Đảng bộ xã Thiện Kế", parent_id=tree["district"]["id"])
+    evaluations = {
+        year: ok(
+            client.post(
+                "/api/v1/evaluations", json={"unit_id": cell["id"], "year": year, "grade": "good"}
+            ),
+            201,
+        )
+        for year in (2023, 2026)
+    }
+    ok(client.patch(f"{UNITS}/{cell['id']}", json={"parent_id": other["id"]}))
+    old = make_principal("old-manager", Role.manager, commune["id"])
+    new = make_principal("new-manager", Role.manager, other["id"])
+
+    def propose(headers: dict[str, str], year: int) -> int:
+        path = f"/api/v1/evaluations/{evaluations[year]['id']}/proposal"
+        return anon.post(path, json={"grade": "good"}, headers=headers).status_code
+
+    # 2023 is read under the tree of 2023, where the cell was Hương Sơn's: its managers still
+    # read the cell's records of that year and propose its grade; 2026 under today's tree.
+    assert (propose(new, 2023), propose(new, 2026)) == (403, 200)
+    assert (propose(old, 2023), propose(old, 2026)) == (200, 404)
+    listed = ok(anon.get("/api/v1/evaluations", params={"unit_id": cell["id"]}, headers=old))
+    assert [e["year"] for e in listed["items"]] == [2023]
