@@ -161,7 +161,8 @@ def get_tree(
     """The unit and its subtree on `as_of` (default today) as nested dicts; filtered-out units
     hide their own subtree."""
     day = validity.as_of or clock.today()
-    view = units_on(day)
+    # Today's units are their own rows; another day's are read through its versions.
+    view = units_on(day) if validity.as_of else select(*Unit.__table__.columns)  # type: ignore[attr-defined]
     statement = view.join(UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id)).where(
         col(UnitClosure.ancestor_id) == unit.id,
         col(UnitClosure.depth) > 0,
