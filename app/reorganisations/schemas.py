@@ -75,7 +75,7 @@ class Split(InputModel):
     op: Literal["split"]
     source: Id
     into: list[UnitRef] = Field(min_length=2, max_length=100)
-    children: list[Assignment] = Field(default_factory=list, max_length=10_000)
+    children: list[Assignment] = Field(default_factory=list, max_length=1_000)
     history_to: UnitRef | None = None
     targets: TargetsRule = "carry"
 

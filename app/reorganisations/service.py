@@ -500,17 +500,17 @@ def reorganise(
             f"{body.effective_on} lies ahead: an event is recorded on the day it takes effect, "
             "or later.",
         )
-    named: list[int] = []
+    named: set[int] = set()
     for index, operation in enumerate(body.operations):
-        for unit_id in _ids(operation):
+        for unit_id in set(_ids(operation)) - named:
             try:
                 scope.require_write(unit_id, "reorganise this unit")
             except AppError as error:
                 raise OperationRefusedError(index, operation, error) from error
-            named.append(unit_id)
+            named.add(unit_id)
     operations = [operation.model_dump(mode="json") for operation in body.operations]
     # Every line the event touches, and the subtrees it may re-hang, first (the lock order).
-    lines, subtrees = named, named
+    lines = subtrees = sorted(set(named))
     if dry_run:
         lock_lines(session, *lines, subtrees=subtrees)
         event = _Event(session, scope, body, None)

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.models import Unit, UnitClosure
-from app.tree.closure import subtree_ids
+from app.tree.closure import valid_on
 
 
 def lock_lines(session: Session, *unit_ids: int | None, subtrees: Iterable[int] = ()) -> None:
@@ -54,7 +54,16 @@ def lock_lines(session: Session, *unit_ids: int | None, subtrees: Iterable[int] 
         session.execute(sa.update(Unit).where(col(Unit.id) == first).values(id=col(Unit.id)))
         return
     lines = select(col(UnitClosure.ancestor_id)).where(col(UnitClosure.descendant_id).in_(units))
-    members = [col(Unit.id).in_(lines), *(col(Unit.id).in_(subtree_ids(root)) for root in below)]
+    members = [col(Unit.id).in_(lines)]
+    if below:
+        # Every unit below any of `subtrees` today: one subquery, however many roots.
+        members.append(
+            col(Unit.id).in_(
+                select(col(UnitClosure.descendant_id)).where(
+                    col(UnitClosure.ancestor_id).in_(sorted(set(below))), valid_on(UnitClosure)
+                )
+            )
+        )
     session.execute(
         select(col(Unit.id))
         .where(sa.or_(*members))
