@@ -70,9 +70,13 @@ def rehang(session: Session, *, unit: Unit, new_parent: Unit | None, on: date) -
     below waits on a row this updates."""
     assert unit.id is not None
     watched = [*([new_parent.id] if new_parent is not None and new_parent.id else [])]
-    require_no_later_change(
-        session, unit=unit, units=subtree_ids(unit.id, on), on=on, what="a move"
+    # Every unit below it on `on` or any later day: one that joined its subtree after `on`
+    # changed the line after `on` too (re-hanging only the subtree of `on` would leave it under
+    # the old line, with two parents above it from the day it joined).
+    below_since = select(col(UnitClosure.descendant_id)).where(
+        col(UnitClosure.ancestor_id) == unit.id, col(UnitClosure.valid_to) > on
     )
+    require_no_later_change(session, unit=unit, units=below_since, on=on, what="a move")
     if watched:
         require_no_later_change(session, unit=unit, units=watched, on=on, what="a move")
     carry_subtree(session, unit_id=unit.id, sign=-1, on=on)

@@ -282,12 +282,8 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
     renamed = {f: changes[f] for f in versions.VERSIONED if f in changes}
     renamed = {f: v for f, v in renamed.items() if v != getattr(unit, f)}
     assert unit.id is not None
-    if (moves or renamed) and unit.valid_to is not None:
-        raise ConflictError(
-            f"Unit {unit.code} closed on {unit.valid_to}: its code, name, kind and place are "
-            "those it closed with (a past mistake is corrected with "
-            "POST /api/v1/units/{id}/corrections)."
-        )
+    if moves or renamed:
+        _require_not_closed(unit, unit.valid_to)
     if moves:
         # Before any lock: a caller may not hold up a line it may not write to.
         scope.require_write(changes["parent_id"], "move a unit there")
@@ -300,6 +296,15 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
         lines=[unit.id, changes["parent_id"] if moves else None],
         subtrees=[unit.id] if moves else [],
     ):
+        if moves or renamed:
+            # Read afresh under the line lock: the unit was loaded before it, and a close (or a
+            # reorganisation) committed meanwhile answers 409 here, not 412 at the flush.
+            _require_not_closed(
+                unit,
+                session.execute(
+                    select(col(Unit.valid_to)).where(col(Unit.id) == unit.id)
+                ).scalar_one(),
+            )
         if (moves or renamed) and unit.valid_from is not None and on < unit.valid_from:
             raise InvalidValueError(
                 "effective_on", f"Unit {unit.code} opened on {unit.valid_from}, after {on}."
@@ -311,6 +316,15 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
             rename(session, unit=unit, changes=renamed, on=on)
         unit.apply(changes)
     return unit
+
+
+def _require_not_closed(unit: Unit, valid_to: date | None) -> None:
+    if valid_to is not None:
+        raise ConflictError(
+            f"Unit {unit.code} closed on {valid_to}: its code, name, kind and place are "
+            "those it closed with (a past mistake is corrected with "
+            "POST /api/v1/units/{id}/corrections)."
+        )
 
 
 def move(session: Session, *, unit: Unit, parent_id: int | None, on: date) -> None:
