@@ -46,7 +46,7 @@ PERIODS = ((2024, 2024), (2025, 2025), (2024, 2025), (CURRENT, CURRENT), (2025, 
 # Days whose tree is compared, with the day before each step's effective day.
 TREE_DAYS = (date(2024, 12, 31), date(2025, 7, 1), date(2025, 12, 31), date(CURRENT, 1, 1))
 EXTRA = {"decision_number": "125-QĐ/ĐU"}
-STEPS = 10
+STEPS = 8
 _codes = count(1)
 
 
@@ -90,13 +90,14 @@ def tree_answer(response: Any) -> bytes:
 # What is read of each unit: (path, periods, depths: 0 for none); the province in full, every
 # other unit by its own reports of the past (its figures are rows of the province's already).
 FULL = (
-    ("reports/recruitment", PERIODS, (1, 2, 3)),
+    ("reports/recruitment", PERIODS, (3,)),
+    ("reports/recruitment", ((2025, 2025),), (1, 2)),
     ("recruitment", PERIODS, (0,)),
     ("reports/commitments", tuple(p for p in PERIODS if p[0] == p[1]), (0,)),
     ("scorecard", tuple(p for p in PERIODS if p[0] == p[1]), (0,)),
 )
 OWN = (
-    ("reports/recruitment", ((2025, 2025), (2024, 2025)), (1,)),
+    ("reports/recruitment", ((2024, 2025),), (1,)),
     ("recruitment", ((2024, 2025),), (0,)),
     ("reports/commitments", ((2025, 2025),), (0,)),
     ("scorecard", ((2025, 2025),), (0,)),
@@ -118,7 +119,10 @@ def snapshot(
         return response
 
     for unit in [] if only_trees else world.units:
+        cell = unit in world.candidate_cells or unit in world.outcome_cells
         for name, periods, depths in FULL if unit == world.province else OWN:
+            if cell and name == "recruitment":
+                continue  # no children: the figures of its scorecard
             report = name.startswith("reports/")
             path = name if report else f"units/{unit}/{name}"
             for first, last in periods:
@@ -213,7 +217,7 @@ def check_current_structure(world: World) -> None:
             unit = parents[unit]
 
     per_unit = admissions(world)
-    for first, last in ((2024, 2024), (2025, 2025), (CURRENT, CURRENT), (2024, CURRENT)):
+    for first, last in ((2025, 2025), (CURRENT, CURRENT), (2024, CURRENT)):
         wanted: dict[int, int] = defaultdict(int)
         everything = 0
         for (unit, year), n in per_unit.items():
