@@ -220,12 +220,18 @@ def unit_progress(
     structure: Structure = Structure.as_of,
 ) -> UnitRecruitment:
     """The unit and each direct child in the tree of the period's last year (or of today),
-    closed ones included: their past still counts."""
+    closed ones included: their past still counts. A child established after the period is
+    left out: the tree of a past day holds it already (a new unit's closure rows hang it under
+    its parent as that parent has stood on every day), but establishing it changes no earlier
+    period's answer."""
     view = units_on(structure_day(to_year) if structure == Structure.as_of else clock.today())
     named = view.selected_columns
     top = session.execute(view.where(col(Unit.id) == unit.id)).mappings().one()
+    established = sa.or_(
+        col(Unit.valid_from).is_(None), col(Unit.valid_from) <= date(to_year, 12, 31)
+    )
     children = session.execute(
-        view.where(named.parent_id == unit.id).order_by(named.name, col(Unit.id))
+        view.where(named.parent_id == unit.id, established).order_by(named.name, col(Unit.id))
     ).mappings()
     figures = recruitment_figures(
         session,
