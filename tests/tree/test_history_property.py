@@ -576,7 +576,7 @@ def record(world: World, data: st.DataObject, today: date) -> tuple[bool, str]:
 
 @pytest.mark.slow
 @settings(
-    max_examples=8,
+    max_examples=6,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     deadline=None,
     suppress_health_check=[
