@@ -324,14 +324,17 @@ def add_progress(
         evidence_links=[str(link) for link in update_in.evidence_links],
         actor=scope.principal.name,
     )
+    carrier = commitment.carried_to_id or commitment.unit_id
     with audited(
         session,
         scope=scope,
         action="create",
         entity=update,
-        lines=[commitment.unit_id],
+        lines=[commitment.unit_id, carrier],
         unit_id=commitment.unit_id,
     ):
+        # Progress dated after the unit closed is its successor's, if the work passed on.
+        require_open(session, carrier, on=update_in.reported_on, what="progress report")
         session.add(update)
         session.flush()
         # The latest assessed report sets the progress, whatever order reports arrive in.

@@ -342,15 +342,16 @@ class _Event:
         )
 
     def carry_work(self, unit: Unit, to: Unit, targets: str) -> None:
-        """Unfinished commitments pass to `to`; targets of the effective day's year and later
-        are added to its own (or dropped)."""
+        """Unfinished commitments pass to `to` (its own, and those it carried on from units
+        closed before); targets of the effective day's year and later are added to its own (or
+        dropped)."""
+        carried_here = sa.or_(
+            sa.and_(col(Commitment.unit_id) == unit.id, col(Commitment.carried_to_id).is_(None)),
+            col(Commitment.carried_to_id) == unit.id,
+        )
         commitments = self.session.execute(
             select(Commitment)
-            .where(
-                col(Commitment.unit_id) == unit.id,
-                col(Commitment.status).not_in(tuple(FINISHED)),
-                col(Commitment.carried_to_id).is_(None),
-            )
+            .where(carried_here, col(Commitment.status).not_in(tuple(FINISHED)))
             .order_by(col(Commitment.id))
         ).scalars()
         for commitment in commitments:

@@ -64,6 +64,8 @@ class Holding:
     # The unit's records of this kind that belong to its life on or after `day`.
     from_day: Callable[[date, Collection[CommitmentStatus]], ColumnElement[bool]]
     remedy: str
+    # The column naming the unit that holds them.
+    held_by: str = "unit_id"
 
 
 # The checks of a close, one query each. Positions and areas of charge open on D (begun before)
@@ -95,6 +97,13 @@ HOLDINGS: tuple[Holding, ...] = (
         "finish or cancel them first, or close the unit after their year",
     ),
     Holding(
+        "unfinished commitments carried on from closed units",
+        Commitment,
+        lambda day, finished: col(Commitment.status).not_in(tuple(finished)),
+        "finish them first, or carry them on in a reorganisation",
+        held_by="carried_to_id",
+    ),
+    Holding(
         "evaluations",
         Evaluation,
         lambda day, finished: _year_from(Evaluation.year, day),
@@ -123,7 +132,7 @@ def held_from(
     for holding in HOLDINGS:
         model_id = col(holding.model.id)
         condition = sa.and_(
-            col(holding.model.unit_id) == unit_id,
+            col(getattr(holding.model, holding.held_by)) == unit_id,
             holding.from_day(day, finished),
         )
         # One query a kind: the first ids, and how many there are (counted before the limit).

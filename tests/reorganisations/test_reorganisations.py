@@ -264,3 +264,43 @@ def test_an_event_ahead_of_today_is_refused(client: TestClient) -> None:
     body = event_2025(t) | {"effective_on": "2026-07-01"}
     assert_problem(client.post(EVENTS, json=body), 422)
     assert total(client, EVENTS) == 0
+
+
+def test_progress_after_a_closing_goes_to_the_work_carried_on(client: TestClient) -> None:
+    t = article_tree(client)
+    world = {**t, "directive": make_directive(client)}
+    carried = make_commitment(client, world, "in_progress", unit="hs", superior="bx", year=2025)
+    ok(client.post(EVENTS, json=event_2025(t)), 201)
+    progress = f"/api/v1/commitments/{carried['id']}/progress-updates"
+    # Its work passed to xã Bình Xuyên: progress of 2026 is reported on it (Hương Sơn closed on
+    # 1 July 2025, and an unfinished commitment stays the record of the unit that registered it).
+    ok(client.post(progress, json={"reported_on": "2026-03-01", "note": "Tiếp tục"}), 201)
+    assert ok(client.get(f"/api/v1/commitments/{carried['id']}"))["progress_percent"] == 0
+
+
+def test_work_carried_on_follows_the_next_reorganisation_and_blocks_a_bare_close(
+    client: TestClient,
+) -> None:
+    t = article_tree(client)
+    world = {**t, "directive": make_directive(client)}
+    work = make_commitment(client, world, "in_progress", unit="hs", superior="bx", year=2025)
+    event = ok(client.post(EVENTS, json=event_2025(t)), 201)
+    commune = event["plan"]["opened"][1]["unit_id"]
+    # The commune carrying it cannot just close: the work would be left with nobody.
+    for cell in ("c1", "c2"):
+        ok(client.post(f"{UNITS}/{t[cell]['id']}/close", json={}))
+    problem = assert_problem(client.post(f"{UNITS}/{commune}/close", json={}), 409)
+    assert "carried on" in problem["detail"]
+    # A later merge passes it on again, to the unit that carries the commune on.
+    province = event["plan"]["opened"][0]["unit_id"]
+    body = {
+        "effective_on": "2026-01-01",
+        "legal_basis": ["Quyết định thử nghiệm"],
+        "operations": [
+            {"op": "establish", "ref": "heir", "code": "DX-HEIR", "name": "Đảng ủy xã Kế thừa",
+             "kind": "commune_committee", "parent": province},
+            {"op": "merge", "sources": [commune], "into": "heir"},
+        ],
+    }  # fmt: skip
+    heir = ok(client.post(EVENTS, json=body), 201)["plan"]["opened"][0]["unit_id"]
+    assert ok(client.get(f"/api/v1/commitments/{work['id']}"))["carried_to_id"] == heir
