@@ -50,7 +50,7 @@ def generate_data(
     ],
     seed: Annotated[int, typer.Option(help="The same seed gives the same data.")] = 1,
     first_year: Annotated[int, typer.Option(help="First year of records.")] = 2021,
-    years: Annotated[int, typer.Option(min=1, max=20, help="Years of records.")] = 5,
+    years: Annotated[int, typer.Option(min=1, max=20, help="Years of records.")] = 6,
 ) -> None:
     """Add a synthetic tree and its records (for benchmarks and trials, never production)."""
     counts = generate(engine, scale=scale, seed=seed, first_year=first_year, years=years)

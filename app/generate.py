@@ -10,7 +10,7 @@ on SQLite.
 
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -21,6 +21,7 @@ from psycopg.types.json import Json
 from sqlalchemy import Connection, Engine
 
 from app.commitments.workflow import FINISHED
+from app.core import clock
 from app.core.text import search_key
 from app.models import (
     SINCE_EVER,
@@ -33,15 +34,19 @@ from app.models import (
     CommitmentKind,
     CommitmentStatus,
     Directive,
+    LineageKind,
     Person,
     Position,
     Post,
     RecruitmentOutcome,
     RecruitmentTarget,
+    Reorganisation,
+    ReorganisationUnit,
     Sex,
     Unit,
     UnitClosure,
     UnitKind,
+    UnitLineage,
 )
 from app.recruitment import calendar, flows
 from app.tree import versions
@@ -55,27 +60,49 @@ class Scale(StrEnum):
 
 @dataclass(frozen=True)
 class Shape:
-    """How many units of each level there are under each unit of the level above."""
+    """How many units of each level there are under each unit of the level above, before the
+    reorganisation of 1 July 2025, and how it changes the tree (none by default)."""
 
     provinces: int
     districts: int
     communes: int
     cells: int
     admissions_per_cell_year: float
+    # Provinces after the reorganisation (their neighbours merged into new ones; 0 keeps them).
+    provinces_after: int = 0
+    # Districts dissolved and about this many communes merged into a new one (0: none of it).
+    communes_merged: int = 0
 
+
+# The reorganisation of 1 July 2025 (Resolution 202/2025/QH15, Regulation 294-QĐ/TW).
+REORGANISED_ON = date(2025, 7, 1)
+LEGAL_BASIS = ["Nghị quyết 202/2025/QH15", "Quy định 294-QĐ/TW"]
 
 SHAPES = {
     # One commune committee and its cells.
     Scale.commune: Shape(
         provinces=0, districts=0, communes=1, cells=29, admissions_per_cell_year=1
     ),
-    # ~10,000 units and ~200,000 admissions over five years.
+    # ~10,000 units and ~200,000 admissions over five years; on 1 July 2025 its districts are
+    # dissolved and its communes merged about three into one.
     Scale.province: Shape(
-        provinces=1, districts=12, communes=25, cells=32, admissions_per_cell_year=4.2
+        provinces=1,
+        districts=12,
+        communes=25,
+        cells=32,
+        admissions_per_cell_year=4.2,
+        communes_merged=3,
     ),
-    # 34 provinces of the same shape: ~330,000 units.
+    # 63 provinces (~335,000 units) until 1 July 2025, then 34: neighbours merged (about two
+    # into one), every district dissolved, communes merged about three into one.
     Scale.country: Shape(
-        provinces=34, districts=12, communes=25, cells=32, admissions_per_cell_year=0.7
+        provinces=63,
+        districts=11,
+        communes=15,
+        cells=31,
+        admissions_per_cell_year=0.7,
+        provinces_after=34,
+        communes_merged=3,
     ),
 }
 
@@ -141,6 +168,29 @@ def _recognition_due(day: date) -> date:
     return calendar.recognition_due_on(day)
 
 
+@dataclass
+class Event:
+    """One reorganisation event of the generated country: a new province's (or a kept one's)
+    share of 1 July 2025, as `POST /reorganisations` would have recorded it."""
+
+    id: int
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    refs: set[int] = field(default_factory=set)
+
+    def operation(self, operation: dict[str, Any]) -> int:
+        self.operations.append(operation)
+        return len(self.operations) - 1
+
+    def ref(self, unit_id: int | None) -> int | str | None:
+        """How a later operation of the event names a unit: by its ref when the event made it."""
+        return f"u{unit_id}" if unit_id in self.refs else unit_id
+
+
 class Generator:
     def __init__(
         self, scale: Scale, seed: int, first_year: int, years: int, start_ids: dict[str, int]
@@ -151,15 +201,29 @@ class Generator:
         self.years = list(range(first_year, first_year + years))
         self.next_id = dict(start_ids)
         self.units: list[dict[str, Any]] = []
+        self.row: dict[int, dict[str, Any]] = {}
+        # Each unit's parent today, and before the reorganisation (the same when it made none).
         self.parent: dict[int, int | None] = {}
+        self.before: dict[int, int | None] = {}
+        self.kind: dict[int, UnitKind] = {}
+        self.opened_on: dict[int, date] = {}
+        self.closed_on: dict[int, date] = {}
+        # A closed unit's successor (None when dissolved), and the event and operation closing it.
+        self.successor: dict[int, int | None] = {}
+        self.closed_by: dict[int, tuple[Event, int]] = {}
         self.secretary: dict[int, int] = {}  # committee → person holding its secretary post
+        self.post: dict[int, dict[str, Any]] = {}  # committee → its secretary's position
+        self.charge: dict[int, dict[str, Any]] = {}  # unit → the area of charge over it
         self.people: list[dict[str, Any]] = []
         self.positions: list[dict[str, Any]] = []
         self.areas: list[dict[str, Any]] = []
         self.cells: list[int] = []
+        self.events: list[Event] = []
+        self.lineage: list[dict[str, Any]] = []
+        self.today = min(date(self.years[-1], 12, 31), clock.today())
 
     def _id(self, table: str) -> int:
-        self.next_id[table] += 1
+        self.next_id[table] = self.next_id.get(table, 0) + 1
         return self.next_id[table]
 
     def name(self) -> str:
@@ -172,7 +236,15 @@ class Generator:
 
     # --- the tree ---------------------------------------------------------------------------
 
-    def _unit(self, kind: UnitKind, name: str, parent: int | None, level: int) -> int:
+    def _unit(
+        self,
+        kind: UnitKind,
+        name: str,
+        parent: int | None,
+        *,
+        opened: date | None = None,
+        person: int | None = None,
+    ) -> int:
         unit_id = self._id("unit")
         code = f"{self.prefix}-{unit_id}"
         self.units.append(
@@ -182,54 +254,61 @@ class Generator:
                 "name": name,
                 "kind": kind.value,
                 "parent_id": parent,
-                "level": level,
+                "level": 0,  # set with the tree of today (`_settle`)
                 "valid_from": None,
                 "valid_to": None,
                 "search_key": search_key(name, code),
             }
             | self.stamp()
         )
-        self.parent[unit_id] = parent
+        self.row[unit_id] = self.units[-1]
+        self.parent[unit_id] = self.before[unit_id] = parent
+        self.kind[unit_id] = kind
+        if opened is not None:
+            self.opened_on[unit_id] = opened
         if kind == UnitKind.party_cell:
             self.cells.append(unit_id)
         elif kind != UnitKind.department:
-            self._staff(unit_id)
+            self._staff(unit_id, opened or date(self.years[0] - 1, 1, 1), person)
         return unit_id
 
-    def _staff(self, unit_id: int) -> None:
-        """A secretary for each committee; the parent's secretary is in charge of it."""
-        person_id = self._id("person")
-        full_name = self.name()
-        self.people.append(
-            {"id": person_id, "full_name": full_name, "search_key": search_key(full_name)}
-            | self.stamp()
-        )
-        self.positions.append(
-            {
-                "id": self._id("position"),
-                "person_id": person_id,
-                "unit_id": unit_id,
-                "post": Post.secretary.value,
-                "start_on": date(self.years[0] - 1, 1, 1),
-                "end_on": None,
-                "note": None,
-            }
-            | self.stamp()
-        )
-        self.secretary[unit_id] = person_id
-        parent = self.parent[unit_id]
-        if parent is not None and parent in self.secretary:
-            self.areas.append(
-                {
-                    "id": self._id("area_of_charge"),
-                    "person_id": self.secretary[parent],
-                    "unit_id": unit_id,
-                    "start_on": date(self.years[0] - 1, 1, 1),
-                    "end_on": None,
-                    "note": None,
-                }
+    def _staff(self, unit_id: int, start: date, person_id: int | None = None) -> None:
+        """A secretary for each committee (a new one's is often a predecessor's); the parent's
+        secretary is in charge of it."""
+        if person_id is None:
+            person_id = self._id("person")
+            full_name = self.name()
+            self.people.append(
+                {"id": person_id, "full_name": full_name, "search_key": search_key(full_name)}
                 | self.stamp()
             )
+        position = {
+            "id": self._id("position"),
+            "person_id": person_id,
+            "unit_id": unit_id,
+            "post": Post.secretary.value,
+            "start_on": start,
+            "end_on": None,
+            "note": None,
+        } | self.stamp()
+        self.positions.append(position)
+        self.post[unit_id] = position
+        self.secretary[unit_id] = person_id
+        self._take_charge(unit_id, start)
+
+    def _take_charge(self, unit_id: int, start: date) -> None:
+        parent = self.parent[unit_id]
+        if parent is not None and parent in self.secretary:
+            area = {
+                "id": self._id("area_of_charge"),
+                "person_id": self.secretary[parent],
+                "unit_id": unit_id,
+                "start_on": start,
+                "end_on": None,
+                "note": None,
+            } | self.stamp()
+            self.areas.append(area)
+            self.charge[unit_id] = area
 
     def build_tree(self) -> None:
         s = self.shape
@@ -237,76 +316,360 @@ class Generator:
         # The whole country hangs under the Central Committee: one root to report on.
         top = None
         if s.provinces > 1:
-            top = self._unit(UnitKind.central_committee, "Ban Chấp hành Trung ương Đảng", None, 0)
+            top = self._unit(UnitKind.central_committee, "Ban Chấp hành Trung ương Đảng", None)
         provinces: list[int | None] = [
-            self._unit(
-                UnitKind.province_committee,
-                f"Tỉnh ủy {r.choice(PLACES)} {i + 1}",
-                top,
-                0 if top is None else 1,
-            )
+            self._unit(UnitKind.province_committee, f"Tỉnh ủy {r.choice(PLACES)} {i + 1}", top)
             for i in range(s.provinces)
         ] or [None]
         for province in provinces:
-            level = 0 if province is None else (1 if top is None else 2)
             districts: list[int | None] = [
                 self._unit(
-                    UnitKind.district_committee,
-                    f"Huyện ủy {r.choice(PLACES)} {i + 1}",
-                    province,
-                    level,
+                    UnitKind.district_committee, f"Huyện ủy {r.choice(PLACES)} {i + 1}", province
                 )
                 for i in range(s.districts)
             ] or [province]
             for district in districts:
                 if district is not None and district != province:
-                    self._unit(UnitKind.department, "Ban Tuyên giáo", district, level + 1)
-                    self._unit(UnitKind.agency, "Đảng ủy Cơ quan Huyện", district, level + 1)
-                depth = level + (1 if district != province else 0)
+                    self._unit(UnitKind.department, "Ban Tuyên giáo", district)
+                    self._unit(UnitKind.agency, "Đảng ủy Cơ quan Huyện", district)
                 for i in range(s.communes):
                     commune = self._unit(
                         UnitKind.commune_committee,
                         f"Đảng bộ xã {r.choice(PLACES)} {i + 1}",
                         district,
-                        depth,
                     )
                     for j in range(s.cells):
-                        self._unit(UnitKind.party_cell, f"Chi bộ thôn {j + 1}", commune, depth + 1)
+                        self._unit(UnitKind.party_cell, f"Chi bộ thôn {j + 1}", commune)
+        if s.communes_merged and s.districts:
+            self.reorganise(top, [p for p in provinces if p is not None])
+        self._settle()
+
+    # --- the reorganisation of 1 July 2025 ---------------------------------------------------
+
+    def _groups(self, items: list[int], count: int) -> list[list[int]]:
+        """`items` in `count` runs of neighbours, one to three each."""
+        if not count or count >= len(items):
+            return [[item] for item in items]
+        sizes, extra = [1] * count, len(items) - count
+        while extra:
+            i = self.random.randrange(count)
+            if sizes[i] < 3:
+                sizes[i], extra = sizes[i] + 1, extra - 1
+        groups, start = [], 0
+        for size in sizes:
+            groups.append(items[start : start + size])
+            start += size
+        return groups
+
+    def _chunks(self, items: list[int]) -> list[list[int]]:
+        """`items` in runs of about `communes_merged` (the last may be shorter, even one)."""
+        m = self.shape.communes_merged
+        chunks, start = [], 0
+        while start < len(items):
+            size = max(1, self.random.choice([m - 1, m, m, m + 1]))
+            chunks.append(items[start : start + size])
+            start += size
+        return chunks
+
+    def reorganise(self, top: int | None, provinces: list[int]) -> None:
+        """One event per province of the new tree, as its committee would have recorded it:
+        the new province established (when neighbours merge), its communes merged about three
+        into one (a new commune established, the old ones closed under it with their cells
+        moved to it), every district dissolved (agencies and departments with it; a commune
+        merged with none moves under the province), and the old provinces merged into the new.
+        The operations are those of `POST /reorganisations`, in an order it accepts."""
+        r = self.random
+        children: dict[int, list[int]] = {}
+        for unit, parent in self.before.items():
+            if parent is not None:
+                children.setdefault(parent, []).append(unit)
+        for group in self._groups(provinces, self.shape.provinces_after):
+            event = Event(self._id("reorganisation"))
+            self.events.append(event)
+            province = group[0]
+            if len(group) > 1:
+                province = self._open(
+                    event,
+                    UnitKind.province_committee,
+                    f"Tỉnh ủy {r.choice(PLACES)}",
+                    top,
+                    person=self.secretary[group[0]],
+                )
+            for old in group:
+                for district in children.get(old, []):
+                    self._dissolve_district(event, district, province, children)
+            if len(group) > 1:
+                index = event.operation(
+                    {
+                        "op": "merge",
+                        "sources": group,
+                        "into": event.ref(province),
+                        "targets": "carry",
+                    }
+                )
+                for old in group:
+                    self._close(event, old, province, LineageKind.merged, index)
+
+    def _dissolve_district(
+        self, event: Event, district: int, province: int, children: dict[int, list[int]]
+    ) -> None:
+        """The district's communes merged into new ones under the province (a commune merged
+        with none moves there), then its agencies, departments and itself dissolved."""
+        r = self.random
+        below = children.get(district, [])
+        communes = [u for u in below if self.kind[u] == UnitKind.commune_committee]
+        for chunk in self._chunks(communes):
+            if len(chunk) == 1:
+                continue  # merged with none: moves with its district's dissolution
+            new = self._open(
+                event,
+                UnitKind.commune_committee,
+                f"Đảng ủy xã {r.choice(PLACES)}",
+                province,
+                person=self.secretary[chunk[0]],
+            )
+            index = event.operation(
+                {
+                    "op": "merge",
+                    "sources": chunk,
+                    "into": event.ref(new),
+                    "targets": "carry",
+                }
+            )
+            for source in chunk:
+                for cell in children.get(source, []):
+                    self._move(event, cell, new, index)
+                self._close(event, source, new, LineageKind.merged, index)
+        for unit in below:
+            if self.kind[unit] in {UnitKind.agency, UnitKind.department}:
+                index = event.operation({"op": "dissolve", "unit": unit, "children_to": None})
+                self._close(event, unit, None, LineageKind.dissolved, index)
+        index = event.operation(
+            {"op": "dissolve", "unit": district, "children_to": event.ref(province)}
+        )
+        for unit in below:
+            if unit not in self.closed_on:
+                self._move(event, unit, province, index)
+        self._close(event, district, None, LineageKind.dissolved, index)
+
+    def _link(
+        self, event: Event, kind: LineageKind, predecessor: int | None, successor: int | None
+    ) -> None:
+        self.lineage.append(
+            {
+                "id": self._id("unit_lineage"),
+                "reorganisation_id": event.id,
+                "kind": kind.value,
+                "predecessor_id": predecessor,
+                "successor_id": successor,
+                "effective_on": REORGANISED_ON,
+                "carries_history": predecessor is not None and successor is not None,
+            }
+        )
+
+    def _open(
+        self, event: Event, kind: UnitKind, name: str, parent: int | None, *, person: int
+    ) -> int:
+        unit = self._unit(kind, name, parent, opened=REORGANISED_ON, person=person)
+        row = self.units[-1]
+        event.operation(
+            {
+                "op": "establish",
+                "ref": f"u{unit}",
+                "code": row["code"],
+                "name": name,
+                "kind": kind.value,
+                "parent": event.ref(parent),
+            }
+        )
+        event.refs.add(unit)
+        event.touched.add(unit)
+        event.opened.append(
+            {
+                "unit_id": unit,
+                "code": row["code"],
+                "name": name,
+                "parent_id": parent,
+                "ref": f"u{unit}",
+            }
+        )
+        self._link(event, LineageKind.established, None, unit)
+        return unit
+
+    def _move(self, event: Event, unit: int, to: int, index: int) -> None:
+        event.moved.append(
+            {
+                "unit_id": unit,
+                "from_parent_id": self.parent[unit],
+                "to_parent_id": to,
+                "operation": index,
+            }
+        )
+        event.touched.add(unit)
+        self.parent[unit] = to
+        # The new superior's secretary takes charge of it.
+        if unit in self.charge:
+            self.charge.pop(unit)["end_on"] = REORGANISED_ON
+            self._take_charge(unit, REORGANISED_ON)
+
+    def _close(
+        self, event: Event, unit: int, successor: int | None, kind: LineageKind, index: int
+    ) -> None:
+        """Close on 1 July 2025: its posts and the area of charge over it end; it hangs under
+        its successor, which carries its history (or stays where it stood, dissolved)."""
+        self.closed_on[unit] = REORGANISED_ON
+        self.successor[unit] = successor
+        self.closed_by[unit] = (event, index)
+        for kind_of, term in (
+            ("position", self.post.get(unit)),
+            ("area_of_charge", self.charge.get(unit)),
+        ):
+            if term is not None:
+                term["end_on"] = REORGANISED_ON
+                event.records.append(
+                    {
+                        "kind": kind_of,
+                        "id": term["id"],
+                        "action": "ended",
+                        "to_unit_id": None,
+                        "operation": index,
+                    }
+                )
+        if successor is not None:
+            self.parent[unit] = successor
+        event.touched.add(unit)
+        self._link(event, kind, unit, successor)
+        event.closed.append(
+            {
+                "unit_id": unit,
+                "code": self.row[unit]["code"],
+                "kind": kind.value,
+                "successor_ids": [successor] if successor else [],
+                "history_to": successor,
+                "operation": index,
+            }
+        )
+
+    def _settle(self) -> None:
+        """Each unit's row as of today: its parent, level and validity."""
+        for unit in self.units:
+            unit_id = unit["id"]
+            unit["parent_id"] = self.parent[unit_id]
+            unit["level"] = sum(1 for _ in self._line(unit_id, self.parent)) - 1
+            unit["valid_from"] = self.opened_on.get(unit_id)
+            unit["valid_to"] = self.closed_on.get(unit_id)
+
+    @staticmethod
+    def _line(unit: int, parents: dict[int, int | None]) -> Iterator[tuple[int, int]]:
+        """(ancestor, distance) from the unit itself up to its root."""
+        distance, ancestor = 0, unit
+        while ancestor is not None:
+            yield ancestor, distance
+            ancestor, distance = parents[ancestor], distance + 1  # type: ignore[assignment]
 
     def closure(self) -> Iterator[dict[str, Any]]:
+        """A unit's rows: those of its line before the reorganisation that it changed end on
+        1 July 2025, those of its new line begin then; the rest hold since ever."""
         for unit in self.units:
-            distance, ancestor = 0, unit["id"]
-            while ancestor is not None:
+            unit_id = unit["id"]
+            before = dict(self._line(unit_id, self.before))
+            after = dict(self._line(unit_id, self.parent)) if self.events else before
+            for ancestor, depth in before.items():
+                kept = after.get(ancestor) == depth
                 yield {
                     "ancestor_id": ancestor,
-                    "descendant_id": unit["id"],
+                    "descendant_id": unit_id,
                     "valid_from": SINCE_EVER,
-                    "valid_to": UNTIL_CHANGED,
-                    "depth": distance,
+                    "valid_to": UNTIL_CHANGED if kept else REORGANISED_ON,
+                    "depth": depth,
                 }
-                ancestor, distance = self.parent.get(ancestor), distance + 1
+            for ancestor, depth in after.items():
+                if before.get(ancestor) != depth:
+                    yield {
+                        "ancestor_id": ancestor,
+                        "descendant_id": unit_id,
+                        "valid_from": REORGANISED_ON,
+                        "valid_to": UNTIL_CHANGED,
+                        "depth": depth,
+                    }
+
+    def reorganisations(self) -> Iterator[dict[str, Any]]:
+        for event in self.events:
+            plan = {
+                "opened": event.opened,
+                "closed": event.closed,
+                "moved": event.moved,
+                "renamed": [],
+                "records": event.records,
+                "conflicts": [],
+            }
+            yield {
+                "id": event.id,
+                "effective_on": REORGANISED_ON,
+                "legal_basis": LEGAL_BASIS,
+                "note": "Sắp xếp đơn vị hành chính, tổ chức chính quyền địa phương hai cấp",
+                "operations": event.operations,
+                "plan": plan,
+            } | self.stamp()
+
+    def reorganisation_units(self) -> Iterator[dict[str, Any]]:
+        for event in self.events:
+            for unit in sorted(event.touched):
+                yield {"reorganisation_id": event.id, "unit_id": unit}
 
     # --- the records ------------------------------------------------------------------------
 
+    def alive(self, unit: int, year: int) -> bool:
+        """Whether the unit lived some day of the year."""
+        opened, closed = self.opened_on.get(unit), self.closed_on.get(unit)
+        return (opened is None or opened.year <= year) and (
+            closed is None or closed > date(year, 1, 1)
+        )
+
+    def parents_at_start(self, year: int, unit: int) -> dict[int, int | None]:
+        """The tree a year's work was set in: that of its first day, or, for a unit opened
+        during the year, today's."""
+        if year < REORGANISED_ON.year or (
+            year == REORGANISED_ON.year and unit not in self.opened_on
+        ):
+            return self.before
+        return self.parent
+
+    def _totals(
+        self, admitted: dict[tuple[int, int], int], parents: dict[int, int | None], year: int
+    ) -> dict[int, int]:
+        totals: dict[int, int] = {}
+        for cell in self.cells:
+            done = admitted.get((cell, year), 0)
+            if done:
+                for ancestor, _ in self._line(cell, parents):
+                    totals[ancestor] = totals.get(ancestor, 0) + done
+        return totals
+
     def targets(self, admitted: dict[tuple[int, int], int]) -> Iterator[dict[str, Any]]:
-        """A target for every unit below the root and year, near what it went on to admit."""
-        totals: dict[tuple[int, int], int] = {}
-        for unit in reversed(self.units):  # children come after their parents
-            for year in self.years:
-                key = (unit["id"], year)
-                totals[key] = totals.get(key, 0) + admitted.get(key, 0)
-                parent = self.parent[unit["id"]]
-                if parent is not None:
-                    totals[(parent, year)] = totals.get((parent, year), 0) + totals[key]
+        """A target for every unit below the root and year it lived, near what its subtree went
+        on to admit in the tree of the year's start. A unit merged on 1 July 2025 has none of
+        that year (carried to its successor's), a dissolved one keeps its own."""
+        totals = {
+            (year, id(parents)): self._totals(admitted, parents, year)
+            for year in self.years
+            for parents in {id(p): p for p in (self.before, self.parent)}.values()
+        }
         for unit in self.units:
-            if self.parent[unit["id"]] is None or unit["kind"] == UnitKind.department.value:
+            unit_id = unit["id"]
+            if self.parent[unit_id] is None or unit["kind"] == UnitKind.department.value:
                 continue
             for year in self.years:
-                done = totals.get((unit["id"], year), 0)
+                if not self.alive(unit_id, year) or (
+                    self.successor.get(unit_id) is not None and year >= REORGANISED_ON.year
+                ):
+                    continue
+                parents = self.parents_at_start(year, unit_id)
+                done = totals[(year, id(parents))].get(unit_id, 0)
                 target = max(0, round(done * self.random.uniform(0.8, 1.25)))
                 yield {
                     "id": self._id("recruitment_target"),
-                    "unit_id": unit["id"],
+                    "unit_id": unit_id,
                     "year": year,
                     "target": target,
                     "note": None,
@@ -314,14 +677,17 @@ class Generator:
 
     def candidates(self, admitted: dict[tuple[int, int], int]) -> Iterator[dict[str, Any]]:
         r = self.random
-        today = date(self.years[-1], 12, 31)
+        today = self.today
         for cell in self.cells:
-            in_charge = self.secretary.get(self.parent[cell] or 0)
+            in_charge = self.secretary.get(self.before[cell] or 0)
             for year in self.years:
+                if date(year, 1, 1) > today:
+                    continue
+                days = min(365, (today - date(year, 1, 1)).days + 1)
                 count = int(self.shape.admissions_per_cell_year * r.uniform(0.5, 1.5) + r.random())
                 admitted[(cell, year)] = count
                 for _ in range(count):
-                    decided = date(year, 1, 1) + timedelta(days=r.randrange(365))
+                    decided = date(year, 1, 1) + timedelta(days=r.randrange(days))
                     yield self._candidate(cell, in_charge, decided, today)
             # People still on their way, and some who dropped out.
             for _ in range(int(self.shape.admissions_per_cell_year * 2) + 1):
@@ -406,10 +772,14 @@ class Generator:
         """For one commune in ten, its first year reported as a count standing for its cells'
         individual admissions (as when a commune imports its history)."""
         first = self.years[0]
+        period_end = date(first, 12, 31)
         children: dict[int, list[int]] = {}
         for cell in self.cells:
-            children.setdefault(self.parent[cell] or 0, []).append(cell)
+            children.setdefault(self.parents_at_start(first, cell)[cell] or 0, []).append(cell)
         for commune, cells in children.items():
+            closed = self.closed_on.get(commune)
+            if closed is not None and closed <= period_end:
+                continue  # a closed unit has no record dated after its closing
             if self.random.random() < 0.1:
                 yield {
                     "id": self._id("recruitment_outcome"),
@@ -423,14 +793,25 @@ class Generator:
                 } | self.stamp()
 
     def commitments(self, directive_id: int) -> Iterator[dict[str, Any]]:
+        """A commitment per unit (but the root) and year it lived, registered with its superior
+        of the year's start. A unit closed on 1 July 2025 leaves none unfinished: a merged
+        one's pass to its successor (`carried_to_id`), a dissolved one finished its own."""
         r = self.random
         statuses = list(CommitmentStatus)
-        for unit in self.parent:  # every unit registers with its superior, but the root
-            superior = self.parent[unit]
-            if superior is None:
-                continue
+        finished = [s for s in statuses if s in FINISHED]
+        for unit in self.parent:
             for year in self.years:
+                if not self.alive(unit, year):
+                    continue
+                superior = self.parents_at_start(year, unit)[unit]
+                if superior is None:
+                    continue
                 status = r.choice(statuses)
+                carried_to = None
+                if unit in self.closed_on and status not in FINISHED:
+                    carried_to = self.successor[unit]
+                    if carried_to is None:
+                        status = r.choice(finished)
                 title = f"{r.choice(['Tháo gỡ', 'Giải quyết', 'Khắc phục'])} " + r.choice(
                     [
                         "vướng mắc giải phóng mặt bằng",
@@ -441,8 +822,20 @@ class Generator:
                     ]
                 )
                 deadline = date(year, 12, 31) if r.random() < 0.8 else None
+                commitment_id = self._id("commitment")
+                if carried_to is not None:
+                    event, index = self.closed_by[unit]
+                    event.records.append(
+                        {
+                            "kind": "commitment",
+                            "id": commitment_id,
+                            "action": "carried",
+                            "to_unit_id": carried_to,
+                            "operation": index,
+                        }
+                    )
                 yield {
-                    "id": self._id("commitment"),
+                    "id": commitment_id,
                     "unit_id": unit,
                     "registered_with_id": superior,
                     "directive_id": directive_id,
@@ -463,9 +856,13 @@ class Generator:
                     "escalated_to": "Thanh tra huyện"
                     if status == CommitmentStatus.escalated
                     else None,
-                    "carried_to_id": None,
+                    "carried_to_id": carried_to,
                     "search_key": search_key(title),
                 } | self.stamp()
+
+
+def _level(unit: dict[str, Any]) -> int:
+    return int(unit["level"])
 
 
 def _rows_for(table: sa.Table, rows: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
@@ -499,6 +896,8 @@ def _load(connection: Connection, table: sa.Table, rows: Iterable[dict[str, Any]
 
 TABLES = {
     "unit": Unit,
+    "reorganisation": Reorganisation,
+    "unit_lineage": UnitLineage,
     "person": Person,
     "position": Position,
     "area_of_charge": AreaOfCharge,
@@ -546,7 +945,8 @@ def generate(
         generator.build_tree()
         admitted: dict[tuple[int, int], int] = {}
         counts = {
-            "unit": _load(connection, _table(Unit), generator.units),
+            # Parents first (today's tree): a closed unit hangs under a successor made after it.
+            "unit": _load(connection, _table(Unit), sorted(generator.units, key=_level)),
             "unit_closure": _load(connection, _table(UnitClosure), generator.closure()),
             "unit_version": versions.backfill(connection, _table(Unit).c.id > start["unit"]),
             "person": _load(connection, _table(Person), generator.people),
@@ -563,6 +963,13 @@ def generate(
         counts["commitment"] = _load(
             connection, _table(Commitment), generator.commitments(directive_id)
         )
+        counts["reorganisation"] = _load(
+            connection, _table(Reorganisation), generator.reorganisations()
+        )
+        counts["reorganisation_unit"] = _load(
+            connection, _table(ReorganisationUnit), generator.reorganisation_units()
+        )
+        counts["unit_lineage"] = _load(connection, _table(UnitLineage), generator.lineage)
         counts["candidate_flow"] = flows.rebuild(connection)
         if connection.dialect.name == "postgresql":
             # Ids were given explicitly: move the sequences past them.

@@ -13,21 +13,82 @@ from sqlmodel import Session, col
 from app.core.db import engine
 from app.core.security import create_access_token, hash_password
 from app.main import create_app
-from app.models import AuditEvent, Candidate, Commitment, Grant, Role, Unit, UnitKind, User
+from app.models import (
+    AuditEvent,
+    Candidate,
+    CandidateFlow,
+    Commitment,
+    Grant,
+    Reorganisation,
+    Role,
+    Unit,
+    UnitClosure,
+    UnitKind,
+    UnitLineage,
+    User,
+)
+
+
+def statements_of(paths: dict[str, str], token: str) -> dict[str, int]:
+    """SQL statements each path runs, counted in process (after a warm-up request)."""
+    counter = {"n": 0}
+
+    def count(*_args: object) -> None:
+        counter["n"] += 1
+
+    client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
+    event.listen(engine, "before_cursor_execute", count)
+    found = {}
+    for label, path in paths.items():
+        client.get(path)  # warm up
+        counter["n"] = 0
+        response = client.get(path)
+        if response.status_code != 200:
+            sys.exit(f"{path}: {response.status_code} {response.text[:300]}")
+        found[label] = counter["n"]
+    event.remove(engine, "before_cursor_execute", count)
+    return found
+
 
 if "--country" in sys.argv:
-    # The country's root and how much lies below it, for RESULTS.md.
+    # The country's root, a province of today's tree made by merging others (the most history
+    # to carry), how much lies below, the report URLs and the SQL statements each runs.
+    token = sys.argv[sys.argv.index("--country") + 1]
     with Session(engine) as session:
         root = session.scalar(select(Unit.id).where(col(Unit.kind) == UnitKind.central_committee))
+        merged = select(UnitLineage.successor_id).where(col(UnitLineage.carries_history))
+        province = session.scalar(
+            select(Unit.id)
+            .where(
+                col(Unit.kind) == UnitKind.province_committee,
+                col(Unit.valid_to).is_(None),
+                col(Unit.id).in_(merged),
+            )
+            .order_by(Unit.id)
+        ) or session.scalar(
+            select(Unit.id).where(col(Unit.kind) == UnitKind.province_committee).order_by(Unit.id)
+        )
         sizes = {
             "root": root,
+            "province": province,
             "units": session.scalar(select(func.count()).select_from(Unit)),
+            "units_open": session.scalar(select(func.count()).where(col(Unit.valid_to).is_(None))),
+            "closure": session.scalar(select(func.count()).select_from(UnitClosure)),
             "candidates": session.scalar(select(func.count()).select_from(Candidate)),
             "admitted": session.scalar(
                 select(func.count()).where(col(Candidate.admitted_on).is_not(None))
             ),
+            "flows": session.scalar(select(func.count()).select_from(CandidateFlow)),
+            "reorganisations": session.scalar(select(func.count()).select_from(Reorganisation)),
         }
-    print(json.dumps(sizes))
+    years = "from_year=2021&to_year=2026"
+    paths = {
+        f"{where} report, {structure}": f"/api/v1/reports/recruitment?root_id={unit}&{years}"
+        f"&structure={structure}"
+        for where, unit in (("country", root), ("province", province))
+        for structure in ("as_of", "current")
+    }
+    print(json.dumps(sizes | {"paths": paths, "statements": statements_of(paths, token)}))
     sys.exit()
 
 with Session(engine, expire_on_commit=False) as session:
@@ -75,21 +136,5 @@ paths = {
     "audit list": "/api/v1/audit-events?limit=50",
 }
 
-statements: dict[str, int] = {}
-counter = {"n": 0}
-
-
-def count(*_args: object) -> None:
-    counter["n"] += 1
-
-
-client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
-event.listen(engine, "before_cursor_execute", count)
-for label, path in paths.items():
-    client.get(path)  # warm up
-    counter["n"] = 0
-    response = client.get(path)
-    if response.status_code != 200:
-        sys.exit(f"{path}: {response.status_code} {response.text[:300]}")
-    statements[label] = counter["n"]
+statements = statements_of(paths, token)
 print(json.dumps({"token": token, "paths": paths, "statements": statements}))
