@@ -105,7 +105,7 @@ def recruitment_report(
     figures = recruitment_figures(
         session, units=[top, *units], from_year=from_year, to_year=to_year, structure=structure
     )
-    carried = histories_carried(session, [unit.id for unit in units])
+    carried = histories_carried(session, [unit.id for unit in units], day)
     rows = [
         # The figures are validated already: not a second time per row (a province at full
         # depth has 10,000 of them).
@@ -184,7 +184,7 @@ def commitment_figures(
         f["overdue"] += int(overdue_count or 0)
         if status in NOT_YET_ACCEPTED:
             f["not_yet_accepted"] += count
-    carried = histories_carried(session, [unit.id for unit in units[1:]])
+    carried = histories_carried(session, [unit.id for unit in units[1:]], tree_day(year, structure))
     return [
         CommitmentFigures.model_validate(
             figures[unit.id]

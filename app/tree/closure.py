@@ -91,16 +91,17 @@ def open_on(day: date) -> ColumnElement[bool]:
     return open_during(day, day)
 
 
-def histories_carried(session: Session, unit_ids: list[int]) -> dict[int, list[int]]:
-    """For each unit, the closed units whose history it carries on (a reorganisation hung them
-    under it): their figures count in its subtree from the event on, and for every year when
-    read under today's tree."""
+def histories_carried(session: Session, unit_ids: list[int], on: date) -> dict[int, list[int]]:
+    """For each unit, the closed units whose history it carries on in the tree of `on` (a
+    reorganisation effective by then hung them under it): their figures count in its subtree
+    from the event on, and for every year when read under today's tree."""
     rows = session.execute(
         sa.select(col(UnitLineage.successor_id), col(UnitLineage.predecessor_id))
         .where(
             col(UnitLineage.successor_id).in_(unit_ids),
             col(UnitLineage.carries_history),
             col(UnitLineage.predecessor_id).is_not(None),
+            col(UnitLineage.effective_on) <= on,
         )
         .order_by(col(UnitLineage.predecessor_id))
     )

@@ -304,3 +304,24 @@ def test_work_carried_on_follows_the_next_reorganisation_and_blocks_a_bare_close
     }  # fmt: skip
     heir = ok(client.post(EVENTS, json=body), 201)["plan"]["opened"][0]["unit_id"]
     assert ok(client.get(f"/api/v1/commitments/{work['id']}"))["carried_to_id"] == heir
+
+
+def test_a_row_names_the_history_it_carries_only_from_the_event_on(client: TestClient) -> None:
+    t = article_tree(client)
+    district = t["bx"]["id"]
+
+    def carried(year: int) -> dict[int, list[int]]:
+        rows = report(client, district, year, year)["rows"]
+        return {row["unit_id"]: row["carries_history_of"] for row in rows}
+
+    before = report(client, district, 2024, 2024)
+    body = {
+        "effective_on": "2025-07-01",
+        "legal_basis": BASIS,
+        "operations": [{"op": "merge", "sources": [t["tk"]["id"]], "into": t["gk"]["id"]}],
+    }
+    ok(client.post(EVENTS, json=body), 201)
+    # 2024's answer does not change: its tree knew no merge.
+    assert report(client, district, 2024, 2024) == before
+    assert carried(2024)[t["gk"]["id"]] == []
+    assert carried(2025)[t["gk"]["id"]] == [t["tk"]["id"]]
