@@ -269,6 +269,11 @@ def recomputed() -> sa.Select[Any]:
 def rebuild(connection: sa.Connection) -> int:
     """Replace the table with its recomputation (after a bulk load); returns its rows."""
     table = CandidateFlow.__table__  # type: ignore[attr-defined]
+    if connection.dialect.name == "postgresql":
+        # Tables loaded in bulk have no statistics yet: without them the planner took the
+        # country's 2 M candidates for billions of rows and sorted on disk instead of hashing
+        # (24 minutes, 11 GB of temporary files; bench/RESULTS.md).
+        connection.execute(sa.text("ANALYZE candidate, unit_closure, unit"))
     connection.execute(sa.delete(table))
     connection.execute(sa.insert(table).from_select([*KEY, *SUMMED], recomputed()))
     return connection.execute(select(func.count()).select_from(table)).scalar_one()
