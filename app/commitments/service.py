@@ -324,16 +324,20 @@ def add_progress(
         evidence_links=[str(link) for link in update_in.evidence_links],
         actor=scope.principal.name,
     )
-    carrier = commitment.carried_to_id or commitment.unit_id
     with audited(
         session,
         scope=scope,
         action="create",
         entity=update,
-        lines=[commitment.unit_id, carrier],
+        lines=[commitment.unit_id, commitment.carried_to_id],
         unit_id=commitment.unit_id,
     ):
-        # Progress dated after the unit closed is its successor's, if the work passed on.
+        # Progress dated after the unit closed is its successor's, if the work passed on: read
+        # afresh under the line lock, as a reorganisation committed meanwhile may have passed it.
+        carried_to = session.execute(
+            select(col(Commitment.carried_to_id)).where(col(Commitment.id) == commitment.id)
+        ).scalar_one()
+        carrier = carried_to or commitment.unit_id
         require_open(session, carrier, on=update_in.reported_on, what="progress report")
         session.add(update)
         session.flush()

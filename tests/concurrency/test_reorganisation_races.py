@@ -296,7 +296,9 @@ def test_reorganisations_of_one_line_at_once(http: httpx.Client) -> None:
         assert accepted or round_ == "second"
         opened = sum(len(r.json()["plan"]["opened"]) for r in accepted)
         assert_events_recorded(http, calls, responses)
-        assert_trees_consistent(expected_units=before + opened, min_days=5)
+        # At least the day of an accepted event, the day before it and today are checked (which
+        # events win the race, hence how many days the tree changed on, varies from run to run).
+        assert_trees_consistent(expected_units=before + opened, min_days=3)
         assert_no_record_after_closing()
         for response in accepted:
             shown = http.get(f"{EVENTS}/{response.json()['id']}").json()
