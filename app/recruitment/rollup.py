@@ -224,7 +224,8 @@ def unit_progress(
     left out: the tree of a past day holds it already (a new unit's closure rows hang it under
     its parent as that parent has stood on every day), but establishing it changes no earlier
     period's answer."""
-    view = units_on(structure_day(to_year) if structure == Structure.as_of else clock.today())
+    day = structure_day(to_year) if structure == Structure.as_of else clock.today()
+    view = units_on(day, with_level=False)
     named = view.selected_columns
     top = session.execute(view.where(col(Unit.id) == unit.id)).mappings().one()
     established = sa.or_(

@@ -46,7 +46,9 @@ from app.reorganisations.schemas import (
     ReorganisationCreate,
     Split,
 )
+from app.tree import versions
 from app.tree.closure import children_ids
+from app.tree.holdings import closed_by
 from app.tree.lineage import lock_lines
 from app.units import service as units
 
@@ -180,12 +182,16 @@ class _Event:
                     targets=None,
                 )
 
+    def require_open(self, unit: Unit) -> None:
+        """409 for a unit with no life on the effective day (app/tree/holdings.py)."""
+        if closed_by(unit.valid_to, self.on):
+            raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to}.")
+
     def open_unit(self, ref: int | str, field: str) -> Unit:
         """A unit open on the effective day: an existing one or one established before."""
         unit = self.unit(ref, field)
         assert unit is not None
-        if unit.valid_to is not None and unit.valid_to <= self.on:
-            raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to}.")
+        self.require_open(unit)
         return unit
 
     def establish(self, operation: Establish) -> None:
@@ -216,8 +222,7 @@ class _Event:
         )
 
     def move(self, unit: Unit, parent: Unit | None) -> None:
-        if unit.valid_to is not None and unit.valid_to <= self.on:
-            raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to}.")
+        self.require_open(unit)
         before = snapshot(unit)
         old_parent = unit.parent_id
         units.move(self.session, unit=unit, parent_id=parent.id if parent else None, on=self.on)
@@ -234,11 +239,10 @@ class _Event:
 
     def rename(self, operation: Rename) -> None:
         unit = self.existing(operation.unit, "unit")
-        changes = operation.model_dump(include={"code", "name", "kind"}, exclude_none=True)
+        changes = operation.model_dump(include=set(versions.VERSIONED), exclude_none=True)
         if not changes:
             raise InvalidValueError("name", "A rename names a new code, name or kind.")
-        if unit.valid_to is not None and unit.valid_to <= self.on:
-            raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to}.")
+        self.require_open(unit)
         before = snapshot(unit)
         old = {field: str(getattr(unit, field)) for field in changes}
         units.rename(self.session, unit=unit, changes=changes, on=self.on)

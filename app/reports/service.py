@@ -46,6 +46,12 @@ from app.tree.versions import Named, units_on
 NOT_YET_ACCEPTED = (CommitmentStatus.draft, CommitmentStatus.registered)
 
 
+def _unit_on(session: Session, unit: Unit, day: date) -> Named:
+    """The unit with the code, name and parent it had on `day`."""
+    view = units_on(day, with_level=False)
+    return Named.of(session.execute(view.where(col(Unit.id) == unit.id)).mappings().one())
+
+
 def _rows_below(
     session: Session, *, root: Unit, day: date, depth: int, start: date, end: date
 ) -> tuple[Named, list[Named]]:
@@ -53,8 +59,7 @@ def _rows_below(
     some time from `start` to the later of `end` and `day` (a report under today's tree also
     shows the units that carry a period's figures on today), with the code, name and parent
     they had on `day`."""
-    view = units_on(day)
-    top = session.execute(view.where(col(Unit.id) == root.id)).mappings().one()
+    view = units_on(day, with_level=False)
     below = session.execute(
         view.add_columns(col(UnitClosure.depth).label("depth"))
         .join(UnitClosure, col(UnitClosure.descendant_id) == col(Unit.id))
@@ -65,7 +70,7 @@ def _rows_below(
             open_during(start, max(end, day)),
         )
     ).mappings()
-    return Named.of(top), [Named.of(m, m["depth"]) for m in below]
+    return _unit_on(session, root, day), [Named.of(m, m["depth"]) for m in below]
 
 
 def _tree_order(root_id: int | None, units: list[Named]) -> list[Named]:
@@ -261,9 +266,7 @@ def scorecard(
     session: Session, *, unit: Unit, year: int, structure: Structure = Structure.as_of
 ) -> Scorecard:
     today = clock.today()
-    top, _ = _rows_below(
-        session, root=unit, day=tree_day(year, structure), depth=0, start=today, end=today
-    )
+    top = _unit_on(session, unit, tree_day(year, structure))
     (recruitment,) = recruitment_figures(
         session, units=[top], from_year=year, to_year=year, structure=structure
     )

@@ -85,9 +85,10 @@ def change(session: Session, *, unit: Unit, changes: dict[str, Any], on: date) -
     session.add(UnitVersion(unit_id=unit.id, valid_from=on, **values))
 
 
-def units_on(day: date) -> Select[Any]:
+def units_on(day: date, *, with_level: bool = True) -> Select[Any]:
     """Units as they stood on `day`: that day's code, name and kind (app/tree/versions.py),
-    parent and level (the closure of that day), as the columns of UnitPublic."""
+    parent and level (the closure of that day), as the columns of UnitPublic. The level is a
+    lookup per row: leave it out (`with_level=False`) where only names and parents are read."""
     version, parent, line = UnitVersion, sa.orm.aliased(UnitClosure), sa.orm.aliased(UnitClosure)
     level = (
         select(func.max(line.depth))
@@ -102,7 +103,7 @@ def units_on(day: date) -> Select[Any]:
             col(version.name).label("name"),
             col(version.kind).label("kind"),
             col(parent.ancestor_id).label("parent_id"),
-            func.coalesce(level, 0).label("level"),
+            *([func.coalesce(level, 0).label("level")] if with_level else []),
             col(Unit.valid_from).label("valid_from"),
             col(Unit.valid_to).label("valid_to"),
             col(Unit.created_at).label("created_at"),
