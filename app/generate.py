@@ -186,6 +186,12 @@ class Event:
         self.operations.append(operation)
         return len(self.operations) - 1
 
+    def merge(self, sources: list[int], into: int) -> int:
+        """A merge of `sources` into `into`, their targets carried; returns its index."""
+        return self.operation(
+            {"op": "merge", "sources": sources, "into": self.ref(into), "targets": "carry"}
+        )
+
     def ref(self, unit_id: int | None) -> int | str | None:
         """How a later operation of the event names a unit: by its ref when the event made it."""
         return f"u{unit_id}" if unit_id in self.refs else unit_id
@@ -399,14 +405,7 @@ class Generator:
                 for district in children.get(old, []):
                     self._dissolve_district(event, district, province, children)
             if len(group) > 1:
-                index = event.operation(
-                    {
-                        "op": "merge",
-                        "sources": group,
-                        "into": event.ref(province),
-                        "targets": "carry",
-                    }
-                )
+                index = event.merge(group, province)
                 for old in group:
                     self._close(event, old, province, LineageKind.merged, index)
 
@@ -428,14 +427,7 @@ class Generator:
                 province,
                 person=self.secretary[chunk[0]],
             )
-            index = event.operation(
-                {
-                    "op": "merge",
-                    "sources": chunk,
-                    "into": event.ref(new),
-                    "targets": "carry",
-                }
-            )
+            index = event.merge(chunk, new)
             for source in chunk:
                 for cell in children.get(source, []):
                     self._move(event, cell, new, index)
