@@ -33,6 +33,7 @@ from app.models import (
 from app.tree import versions
 from app.tree.closure import open_on, valid_on
 from app.tree.holdings import held_from, open_terms
+from app.tree.lineage import lock_lines
 from app.tree.structure import hang_new, rehang
 from app.tree.versions import units_on
 from app.units.schemas import UnitCorrection, UnitCreate, UnitUpdate
@@ -413,6 +414,11 @@ def correct(
     changes = correction.model_dump(include=set(versions.VERSIONED), exclude_none=True)
     if not changes:
         raise InvalidValueError("name", "A correction names a code, name or kind.")
+    # The line first (app/tree/lineage.py), then the version and the unit read under it: an
+    # edit committed meanwhile may have ended this version, and only today's version is also
+    # the unit's own row.
+    lock_lines(session, unit.id)
+    session.refresh(unit)
     version = versions.version_of(session, unit.id, correction.on)
     if version is None:
         raise NotFoundError(f"Unit {unit.code} has no version on {correction.on}.")

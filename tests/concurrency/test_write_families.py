@@ -8,13 +8,16 @@ server's worker threads and database connections. On SQLite the writers queue on
 lock; the same assertions hold.
 """
 
+import itertools
 from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from app.core.db import engine
+from app.models import UNTIL_CHANGED, Unit, UnitVersion
 from tests.concurrency.writers import (
     CANDIDATES,
     NEWCOMERS,
@@ -450,3 +453,47 @@ def test_users_grants_and_keys_at_once(http: httpx.Client) -> None:
     keys = responses[-(WRITERS // 4) :]
     assert all(r.status_code == 201 for r in keys)
     assert_audited(http, "api_key", keys, [(ok_id(r), "create") for r in keys])
+
+
+def test_units_renamed_and_corrected_at_once(http: httpx.Client) -> None:
+    """Twenty corrections of one unit's versions race renames of it taking effect on several
+    days: each is applied whole or refused (409 under a later change, 412 for a stale unit),
+    the versions stay one after the other with no gap or overlap, the unit's own row is today's
+    version, and every acknowledged write is audited."""
+    ids = make_line(http)
+    unit = ids["DX"]
+    days = ["2024-01-01", "2025-01-01", "2025-07-01", "2026-01-01"]
+    calls: list[Call] = [
+        *(
+            ("PATCH", f"/api/v1/units/{unit}", {"name": f"Đổi tên {day}", "effective_on": day})
+            for day in days
+        ),
+        *(
+            ("POST", f"/api/v1/units/{unit}/corrections",
+             {"on": days[i % len(days)], "name": f"Sửa {i}", "reason": f"Ghi sai {i}"})
+            for i in range(WRITERS)
+        ),
+    ]  # fmt: skip
+    responses = burst(http, calls, "versions", frozenset({404, 409, 412}))
+    assert acknowledged(responses[len(days) :])
+    corrected = events(http, "unit_version")
+    for response in responses[len(days) :]:
+        request = response.headers["x-request-id"]
+        assert bool(corrected.get(request)) == response.is_success
+    with Session(engine) as session:
+        versions = (
+            session.execute(
+                select(UnitVersion).where(col(UnitVersion.unit_id) == unit).order_by("valid_from")
+            )
+            .scalars()
+            .all()
+        )
+        row = session.get_one(Unit, unit)
+    for earlier, later in itertools.pairwise(versions):
+        assert earlier.valid_to == later.valid_from
+    assert versions[-1].valid_to == UNTIL_CHANGED
+    assert (row.name, row.code, row.kind) == (
+        versions[-1].name,
+        versions[-1].code,
+        versions[-1].kind,
+    )
