@@ -4,7 +4,7 @@ the plan it comes to."""
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Discriminator, Field, Tag
+from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 from sqlmodel._compat import SQLModelConfig
 
 from app.core.schemas import Id, InputModel
@@ -37,6 +37,34 @@ TargetsRule = Annotated[
         "them."
     ),
 ]
+Reason = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        description="Why the closing unit's unfinished commitments end (with `commitments: "
+        "close`): kept as the note of each one's closing.",
+    ),
+]
+
+
+class OpenCommitments(InputModel):
+    """What becomes of a closing unit's unfinished commitments (issue 12, item 3: carried to
+    the successor, or closed with a reason, as the event says)."""
+
+    commitments: Literal["carry", "close"] = Field(
+        default="carry",
+        description="`carry`: they stay the records of the units that registered them and "
+        "their work passes to the unit that carries the history on (`carried_to_id`). "
+        "`close`: they end as `cancelled`, with `close_reason` as the note.",
+    )
+    close_reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _reason_with_close(self) -> "OpenCommitments":
+        if (self.commitments == "close") != (self.close_reason is not None):
+            raise ValueError("close_reason is given with `commitments: close`, and only then.")
+        return self
 
 
 class Establish(InputModel):
@@ -50,11 +78,11 @@ class Establish(InputModel):
     parent: UnitRef | None = None
 
 
-class Merge(InputModel):
+class Merge(OpenCommitments):
     """Sources close on the effective day; their open units below and open work go to `into`
     (an existing unit or one established before in the event), which carries their history:
     unfinished commitments stay the records of the units that registered them and their work
-    passes to `into` (`carried_to_id`)."""
+    passes to `into` (`carried_to_id`), unless `commitments: close` ends them."""
 
     op: Literal["merge"]
     sources: list[Id] = Field(min_length=1, max_length=100)
@@ -67,7 +95,7 @@ class Assignment(InputModel):
     to: UnitRef
 
 
-class Split(InputModel):
+class Split(OpenCommitments):
     """The source closes; each open unit below it goes where `children` says (every one must
     be assigned); its open work and its history go to `history_to` (by default the first of
     `into`)."""
@@ -98,12 +126,19 @@ class Rename(InputModel):
     kind: UnitKind | None = None
 
 
-class Dissolve(InputModel):
-    """The unit closes with no successor; its open units below go to `children_to`."""
+class Dissolve(OpenCommitments):
+    """The unit closes with no successor; its open units below go to `children_to`. With no
+    successor to carry them, its unfinished commitments must be closed (`commitments: close`)
+    or finished before."""
 
     op: Literal["dissolve"]
     unit: Id
     children_to: UnitRef | None = None
+    commitments: Literal["close"] | None = Field(  # type: ignore[assignment]
+        default=None,
+        description="`close`: its unfinished commitments end as `cancelled`, with "
+        "`close_reason` as the note. Left out, a unit holding any is refused with 409.",
+    )
 
 
 def _op(value: Any) -> Any:
@@ -191,7 +226,7 @@ class PlannedRename(BaseModel):
 class CarriedRecord(BaseModel):
     kind: Literal["commitment", "target", "position", "area_of_charge"]
     id: int
-    action: Literal["carried", "added", "dropped", "ended"]
+    action: Literal["carried", "closed", "added", "dropped", "ended"]
     to_unit_id: int | None = None
     operation: int
 

@@ -22,6 +22,9 @@ from app.core.pagination import PageParams, paginate
 from app.core.text import search_key
 from app.models import (
     Commitment,
+    CommitmentAction,
+    CommitmentEvent,
+    CommitmentStatus,
     LineageKind,
     RecruitmentTarget,
     Reorganisation,
@@ -36,6 +39,7 @@ from app.reorganisations.schemas import (
     Establish,
     Merge,
     Move,
+    OpenCommitments,
     Operation,
     Plan,
     PlannedClose,
@@ -154,6 +158,7 @@ class _Event:
                         kind=LineageKind.merged,
                         children={c.id: into for c in self.open_children(source) if c.id},
                         targets=operation.targets,
+                        commitments=operation,
                     )
             case Split():
                 self.split(operation)
@@ -180,6 +185,7 @@ class _Event:
                     kind=LineageKind.dissolved,
                     children={child.id: to for child in children if child.id},
                     targets=None,
+                    commitments=operation,
                 )
 
     def require_open(self, unit: Unit) -> None:
@@ -293,6 +299,7 @@ class _Event:
             kind=LineageKind.split_,
             children=assigned,
             targets=operation.targets,
+            commitments=operation,
         )
 
     def close_into(
@@ -304,9 +311,11 @@ class _Event:
         kind: LineageKind,
         children: dict[int, Unit | None],
         targets: str | None,
+        commitments: OpenCommitments,
     ) -> None:
         """Close `unit` on the effective day: its open units below go where `children` says,
-        its open work to `history_to`, and it hangs under `history_to` from then on, so that
+        its unfinished commitments to `history_to` or to their end as `commitments` says, its
+        targets to `history_to`, and it hangs under `history_to` from then on, so that
         `structure=current` reads its figures there and its successor's managers read them."""
         if unit.valid_to is not None:
             raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to} already.")
@@ -314,8 +323,12 @@ class _Event:
             raise InvalidValueError("into", f"Unit {unit.code} cannot carry on from itself.")
         for child_id, to in children.items():
             self.move(self.existing(child_id, "children"), to)
+        if commitments.close_reason is not None:
+            self.close_commitments(unit, commitments.close_reason)
+        elif history_to is not None:
+            self.carry_commitments(unit, history_to)
         if history_to is not None and targets is not None:
-            self.carry_work(unit, history_to, targets)
+            self.carry_targets(unit, history_to, targets)
         before = snapshot(unit)
         for term in units.close(self.session, scope=self.scope, unit=unit, valid_to=self.on):
             self.plan.records.append(
@@ -345,20 +358,47 @@ class _Event:
             )
         )
 
-    def carry_work(self, unit: Unit, to: Unit, targets: str) -> None:
-        """Unfinished commitments pass to `to` (its own, and those it carried on from units
-        closed before); targets of the effective day's year and later are added to its own (or
-        dropped)."""
+    def unfinished_commitments(self, unit: Unit) -> list[Commitment]:
+        """The unit's unfinished commitments: its own, and those it carried on from units
+        closed before."""
         carried_here = sa.or_(
             sa.and_(col(Commitment.unit_id) == unit.id, col(Commitment.carried_to_id).is_(None)),
             col(Commitment.carried_to_id) == unit.id,
         )
-        commitments = self.session.execute(
-            select(Commitment)
-            .where(carried_here, col(Commitment.status).not_in(tuple(FINISHED)))
-            .order_by(col(Commitment.id))
-        ).scalars()
-        for commitment in commitments:
+        return list(
+            self.session.execute(
+                select(Commitment)
+                .where(carried_here, col(Commitment.status).not_in(tuple(FINISHED)))
+                .order_by(col(Commitment.id))
+            ).scalars()
+        )
+
+    def close_commitments(self, unit: Unit, reason: str) -> None:
+        """End the unit's unfinished commitments as cancelled, the event's reason their note:
+        a step of each one's history like any other, taken by the event's author."""
+        for commitment in self.unfinished_commitments(unit):
+            before = snapshot(commitment)
+            commitment.apply({"status": CommitmentStatus.cancelled})
+            self.session.add(
+                CommitmentEvent(
+                    commitment_id=commitment.id,  # type: ignore[arg-type]
+                    action=CommitmentAction.cancel,
+                    from_status=before["status"],
+                    to_status=CommitmentStatus.cancelled,
+                    note=reason,
+                    actor=self.scope.principal.name,
+                )
+            )
+            self.record(commitment, before)
+            self.plan.records.append(
+                CarriedRecord(
+                    kind="commitment", id=commitment.id, action="closed", operation=self.index
+                )
+            )
+
+    def carry_commitments(self, unit: Unit, to: Unit) -> None:
+        """The unit's unfinished commitments pass their work to `to`."""
+        for commitment in self.unfinished_commitments(unit):
             before = snapshot(commitment)
             commitment.apply({"carried_to_id": to.id})
             self.record(commitment, before)
@@ -371,6 +411,9 @@ class _Event:
                     operation=self.index,
                 )
             )
+
+    def carry_targets(self, unit: Unit, to: Unit, targets: str) -> None:
+        """Targets of the effective day's year and later are added to `to`'s own (or dropped)."""
         if targets == "drop":
             self.drop_targets(unit)
             return

@@ -325,3 +325,56 @@ def test_a_row_names_the_history_it_carries_only_from_the_event_on(client: TestC
     assert report(client, district, 2024, 2024) == before
     assert carried(2024)[t["gk"]["id"]] == []
     assert carried(2025)[t["gk"]["id"]] == [t["tk"]["id"]]
+
+
+def test_an_event_may_close_open_commitments_with_its_reason(client: TestClient) -> None:
+    """Issue 12, item 3: an open commitment of a merged unit is carried to the successor, or
+    closed with a reason, as the event says; a dissolved unit, with no successor, closes them
+    or is refused."""
+    t = article_tree(client)
+    world = {**t, "directive": make_directive(client)}
+    merged = make_commitment(client, world, "in_progress", unit="hs", superior="bx", year=2025)
+    dissolved = make_commitment(client, world, "accepted", unit="bx", superior="vp", year=2025)
+    body = event_2025(t)
+    merge, dissolve = body["operations"][2], body["operations"][3]
+    # A reason only with `close`, and `close` only with a reason.
+    assert_problem(
+        client.post(
+            EVENTS,
+            json=body
+            | {
+                "operations": [
+                    *body["operations"][:2],
+                    merge | {"commitments": "close"},
+                    *body["operations"][3:],
+                ]
+            },
+        ),
+        422,
+    )
+    assert_problem(client.post(EVENTS, json=body | {"operations": [
+        *body["operations"][:2], merge | {"close_reason": "Sáp nhập"}, *body["operations"][3:]]}),
+        422)  # fmt: skip
+    # The district holds unfinished work with no successor to take it.
+    problem = assert_problem(client.post(EVENTS, json=body), 409)
+    assert problem["detail"].startswith("Operation 3 (dissolve)")
+    assert "commitments" in problem["detail"]
+    reason = "Đơn vị hợp nhất theo Nghị quyết 1676/NQ-UBTVQH15"
+    merge |= {"commitments": "close", "close_reason": reason}
+    dissolve |= {"commitments": "close", "close_reason": "Không tổ chức cấp huyện"}
+    plan = ok(client.post(EVENTS, params={"dry_run": True}, json=body))["plan"]
+    closed = {r["id"]: r for r in plan["records"] if r["kind"] == "commitment"}
+    assert {i: r["action"] for i, r in closed.items()} == {
+        merged["id"]: "closed",
+        dissolved["id"]: "closed",
+    }
+    assert ok(client.get(f"/api/v1/commitments/{merged['id']}"))["status"] == "in_progress"
+    ok(client.post(EVENTS, json=body), 201)
+    for commitment, (before, note) in {
+        merged["id"]: ("in_progress", reason),
+        dissolved["id"]: ("accepted", "Không tổ chức cấp huyện"),
+    }.items():
+        now = ok(client.get(f"/api/v1/commitments/{commitment}"))
+        assert (now["status"], now["carried_to_id"]) == ("cancelled", None)
+        last = ok(client.get(f"/api/v1/commitments/{commitment}/history"))[-1]
+        assert (last["from_status"], last["to_status"], last["note"]) == (before, "cancelled", note)
