@@ -60,11 +60,13 @@ def generate_data(
 
 @cli.command("recount-flows")
 def recount_flows() -> None:
-    """Recompute the candidate flows the reports read, from the candidates themselves. The API
-    keeps them exact; this is for candidates written to the database some other way."""
+    """Recompute the sums over the candidates that the reports read (stage flows, due days),
+    from the candidates themselves. The API keeps them exact; this is for candidates written
+    to the database some other way."""
     with engine.begin() as connection:
-        rows = flows.rebuild(connection)
-    typer.echo(f"candidate_flow: {rows} rows")
+        counts = flows.rebuild_sums(connection)
+    for table, rows in counts.items():
+        typer.echo(f"{table}: {rows} rows")
 
 
 @cli.command("create-user")

@@ -962,7 +962,7 @@ def generate(
             connection, _table(ReorganisationUnit), generator.reorganisation_units()
         )
         counts["unit_lineage"] = _load(connection, _table(UnitLineage), generator.lineage)
-        counts["candidate_flow"] = flows.rebuild(connection)
+        counts |= flows.rebuild_sums(connection)
         if connection.dialect.name == "postgresql":
             # Ids were given explicitly: move the sequences past them.
             for name, model in TABLES.items():

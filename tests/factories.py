@@ -1,5 +1,6 @@
 """Small factories that create records through the API, as a client would."""
 
+from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
@@ -105,6 +106,24 @@ def make_candidate(
         "source_since": since,
     } | fields
     return _create(client, "/api/v1/recruitment/candidates", body)
+
+
+def make_admitted(client: TestClient, unit: dict[str, Any], on: date) -> dict[str, Any]:
+    """A candidate of the unit taken through the pipeline to admission on `on`."""
+    candidate = make_candidate(client, unit, (on - timedelta(days=60)).isoformat())
+    steps = [("complete_course", 45), ("apply", 30), ("verify", 15), ("admit", 0)]
+    for action, days_before in steps:
+        candidate = ok(
+            client.post(
+                f"/api/v1/recruitment/candidates/{candidate['id']}/transitions",
+                json={
+                    "action": action,
+                    "on": (on - timedelta(days=days_before)).isoformat(),
+                    "decision_number": "125-QĐ/ĐU",
+                },
+            )
+        )
+    return candidate
 
 
 def outcome_body(

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.models import CandidateFlow, CandidateStage, Structure
-from app.recruitment import flows
+from app.models import CandidateDue, CandidateFlow, CandidateStage, Structure
+from app.recruitment import dues, flows
 
 AUDIT = "/api/v1/audit-events"
 
@@ -57,10 +57,11 @@ FlowRow = tuple[int, str, str, int, int, int, int]
 
 
 def flow_tables(session: Session) -> tuple[set[FlowRow], set[FlowRow]]:
-    """The candidate flow sums as the write paths kept them (rows summing to nothing left out)
-    and as the candidates alone say they should be: (unit, structure, stage, year, entered,
-    exited, carried) each."""
-    f = CandidateFlow
+    """The sums over the candidates as the write paths kept them (rows summing to nothing left
+    out) and as the candidates alone say they should be: the stage flows as (unit, structure,
+    stage, year, entered, exited, carried), and the due days as (unit, "due", day, its year,
+    candidates, 0, 0)."""
+    f, d = CandidateFlow, CandidateDue
     columns = (f.unit_id, f.structure, f.stage, f.year, f.entered, f.exited, f.carried)
 
     def normal(rows: Any) -> set[FlowRow]:
@@ -70,4 +71,13 @@ def flow_tables(session: Session) -> tuple[set[FlowRow], set[FlowRow]]:
             if e or x or c
         }
 
-    return normal(session.execute(select(*columns))), normal(session.execute(flows.recomputed()))
+    def normal_dues(rows: Any) -> set[FlowRow]:
+        return {(u, "due", day.isoformat(), day.year, int(n), 0, 0) for u, day, n in rows if n}
+
+    due_columns = (d.unit_id, d.due_on, d.candidates)
+    return (
+        normal(session.execute(select(*columns)))
+        | normal_dues(session.execute(select(*due_columns))),
+        normal(session.execute(flows.recomputed()))
+        | normal_dues(session.execute(dues.recomputed())),
+    )

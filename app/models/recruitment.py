@@ -156,3 +156,20 @@ class CandidateFlow(SQLModel, table=True):
     # subtree at the start of the year: stock at the end of a year = the sum over the years up
     # to it of entered - exited + carried (app/tree/sums.py).
     carried: int = Field(default=0)
+
+
+class CandidateDue(SQLModel, table=True):
+    """Candidates at the admitted stage over a unit's whole subtree in the tree of today, by the
+    last day of their earliest step still due: the ceremony's while none is recorded, else the
+    recognition's. A candidate is overdue from the day after, until that step is taken (or the
+    candidate leaves the stage), so the alerts overdue today are the sum over the days before
+    today: a few rows per unit, where counting them on the candidates meant reading every
+    admitted candidate below it (bench/RESULTS.md).
+
+    Kept by the write paths with the flows (app/recruitment/dues.py)."""
+
+    __tablename__ = "candidate_due"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    due_on: date = Field(primary_key=True)
+    candidates: int = Field(default=0)

@@ -29,7 +29,7 @@ from app.models import (
     RecruitmentOutcome,
     UnitClosure,
 )
-from app.recruitment import calendar, flows
+from app.recruitment import calendar, dues, flows
 from app.recruitment.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -60,18 +60,6 @@ def alert_conditions(today: date) -> dict[CandidateAlert, sa.ColumnElement[bool]
         ),
         CandidateAlert.recognition_overdue: sa.and_(admitted, col(c.recognition_due_on) < today),
     }
-
-
-OVERDUE_ALERTS = (CandidateAlert.ceremony_overdue, CandidateAlert.recognition_overdue)
-
-
-def overdue_condition(today: date) -> sa.ColumnElement[bool]:
-    conditions = alert_conditions(today)
-    # Overdue alerts concern admitted candidates only: said once more outside the OR, so that
-    # the databases can seek the stage in ix_candidate_alerts.
-    return sa.and_(
-        col(Candidate.stage) == S.admitted, sa.or_(*(conditions[a] for a in OVERDUE_ALERTS))
-    )
 
 
 def outcome_coverage() -> sa.Subquery:
@@ -215,6 +203,7 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
             before=flows.flows_of(None),
             after=flows.flows_of(candidate),
         )
+        dues.record(session, unit_id=candidate.unit_id, before=None, after=dues.due_of(candidate))
     return candidate
 
 
@@ -336,13 +325,16 @@ def transition(
         assert before is not None
         require_open(session, candidate.unit_id, on=step_in.on, what="candidate step")
         changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
-        flows_before = flows.flows_of(candidate)
+        flows_before, due_before = flows.flows_of(candidate), dues.due_of(candidate)
         candidate.apply(changes)
         flows.record(
             session,
             unit_id=candidate.unit_id,
             before=flows_before,
             after=flows.flows_of(candidate),
+        )
+        dues.record(
+            session, unit_id=candidate.unit_id, before=due_before, after=dues.due_of(candidate)
         )
         session.add(
             CandidateEvent(

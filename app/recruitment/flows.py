@@ -33,6 +33,7 @@ from app.models import (
     Structure,
     UnitClosure,
 )
+from app.recruitment import dues
 from app.tree.closure import in_year_structure, structure_day, valid_on
 from app.tree.sums import KEY, SUMMED, add_to_sums
 
@@ -142,7 +143,7 @@ def record(session: Session, *, unit_id: int, before: Flows, after: Flows) -> No
         }
         for structure, stage, year, on, entered, exited, carried in sorted(rows)
     ]
-    session.execute(add_to_sums(session, source), changes)
+    session.execute(add_to_sums(session, source, CandidateFlow), changes)
 
 
 def recomputed() -> sa.Select[Any]:
@@ -277,3 +278,9 @@ def rebuild(connection: sa.Connection) -> int:
     connection.execute(sa.delete(table))
     connection.execute(sa.insert(table).from_select([*KEY, *SUMMED], recomputed()))
     return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def rebuild_sums(connection: sa.Connection) -> dict[str, int]:
+    """Recompute every sum the write paths keep over the candidates (after a bulk load, or
+    writes outside the API): the rows of each table."""
+    return {"candidate_flow": rebuild(connection), "candidate_due": dues.rebuild(connection)}

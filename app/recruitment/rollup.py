@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from app.core import clock
 from app.models import (
     Candidate,
+    CandidateDue,
     CandidateFlow,
     CandidateStage,
     RecruitmentOutcome,
@@ -21,7 +22,7 @@ from app.models import (
     Unit,
     UnitClosure,
 )
-from app.recruitment.candidates import outcome_coverage, overdue_condition
+from app.recruitment.candidates import outcome_coverage
 from app.recruitment.schemas import RecruitmentFigures, StageCount, UnitRecruitment
 from app.tree.closure import in_year_structure, structure_day, subtree_ids, valid_on
 from app.tree.versions import Named, units_on
@@ -119,13 +120,14 @@ def recruitment_figures(
         at_stage[unit_id][CandidateStage(stage)] = int(count)
         decided[unit_id] += int(admitted)
 
-    # Alerts are as of today: counted on the candidates, those at the admitted stage only.
-    overdue = (
-        select(col(Candidate.unit_id), func.count().label("overdue"))
-        .where(col(Candidate.unit_id).in_(subtree_ids(ids[0])), overdue_condition(today))
-        .group_by(col(Candidate.unit_id))
-        .subquery()
+    # Alerts are as of today, over the tree of today: the candidates due before today, summed
+    # per unit by the write paths (app/recruitment/dues.py).
+    overdue_rows = session.execute(
+        select(col(CandidateDue.unit_id), func.sum(CandidateDue.candidates))
+        .where(col(CandidateDue.unit_id).in_(ids), col(CandidateDue.due_on) < today)
+        .group_by(col(CandidateDue.unit_id))
     )
+    overdue = {unit_id: int(count) for unit_id, count in overdue_rows}
     # Individual admissions that a reported outcome lying wholly in the period already stands
     # for are taken back out (an outcome straddling the period is not counted, so neither does
     # it hide any). Read from the outcomes' few units, not from every admission; a candidate
@@ -177,7 +179,6 @@ def recruitment_figures(
         .group_by(col(RecruitmentOutcome.unit_id), *reported_in)
         .subquery()
     )
-    alerts = _rolled_up(session, overdue, ids)
     taken_back = _rolled_up(session, covered, ids)
     counts = _rolled_up(session, outcomes, ids)
 
@@ -203,7 +204,7 @@ def recruitment_figures(
                     StageCount(stage=s, label=s.label, count=at_stage[unit.id].get(s, 0))
                     for s in CandidateStage
                 ],
-                overdue_alerts=alerts.get(unit.id, {}).get("overdue", 0),
+                overdue_alerts=overdue.get(unit.id, 0),
                 outcomes_straddling=o.get("straddling", 0),
                 structure=structure,
             )

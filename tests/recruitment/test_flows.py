@@ -14,10 +14,10 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.models import Candidate, CandidateFlow, CandidateStage
+from app.models import Candidate, CandidateDue, CandidateFlow, CandidateStage
 from app.recruitment import flows
 from app.recruitment.workflow import STEP_DATES
-from tests.factories import make_candidate, make_tree, make_unit
+from tests.factories import make_admitted, make_candidate, make_tree, make_unit
 from tests.helpers import Clock, FlowRow, flow_tables
 
 CANDIDATES = "/api/v1/recruitment/candidates"
@@ -154,13 +154,18 @@ def test_recount_flows_restores_them_after_candidates_written_outside_the_api(
 ) -> None:
     tree = make_tree(client)
     make_candidate(client, tree["cell_a"], "2024-03-04", full_name="Lê Văn An")
+    make_admitted(client, tree["cell_a"], date(2025, 3, 4))  # due for its ceremony, and overdue
     wanted = kept(engine)
     assert wanted == recomputed(engine) != set()
+    assert any(row[1] == "due" for row in wanted)
     with Session(engine) as session:  # a bulk import that bypassed the API
         session.execute(delete(CandidateFlow))
+        session.execute(delete(CandidateDue))
         session.commit()
     assert kept(engine) == set()
     result = CliRunner().invoke(cli, ["recount-flows"])
     assert result.exit_code == 0, result.output
-    assert f"candidate_flow: {len(wanted)} rows" in result.output
+    flow_rows = sum(row[1] != "due" for row in wanted)
+    assert f"candidate_flow: {flow_rows} rows" in result.output
+    assert f"candidate_due: {len(wanted) - flow_rows} rows" in result.output
     assert kept(engine) == wanted

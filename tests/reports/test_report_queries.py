@@ -159,7 +159,7 @@ def build_tree(session: Session, children: int, tag: str) -> int:
         )
     )
     session.flush()
-    flows.rebuild(session.connection())  # candidates were added in bulk, as the generator does
+    flows.rebuild_sums(session.connection())  # candidates were added in bulk, as the generator does
     session.commit()
     return root
 

@@ -583,7 +583,7 @@ class Builder:
         for rec, orm in [*rows, *evaluations]:
             assert orm.id is not None
             rec.id = orm.id
-        flows.rebuild(session.connection())  # candidates written in bulk, as the generator does
+        flows.rebuild_sums(session.connection())  # written in bulk, as the generator does
         session.commit()
 
 
@@ -1169,7 +1169,7 @@ def test_a_candidate_covered_by_two_reported_counts_is_counted_once(client: Test
                 )
             )
         session.flush()
-        flows.rebuild(session.connection())
+        flows.rebuild_sums(session.connection())
         session.commit()
     report = get_json(
         client, RECRUITMENT, root_id=tree["district"]["id"], from_year=2022, to_year=2022

@@ -9,33 +9,24 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.models import Role
-from tests.factories import assert_problem, make_candidate, make_principal, make_tree, make_unit
+from tests.factories import (
+    assert_problem,
+    make_admitted,
+    make_candidate,
+    make_principal,
+    make_tree,
+    make_unit,
+)
 from tests.helpers import Clock, audit, ok
 
 TODAY = date(2026, 6, 30)
 UNITS = "/api/v1/units"
 CANDIDATES = "/api/v1/recruitment/candidates"
-EXTRA = {"decision_number": "125-QĐ/ĐU"}
 
 
 @pytest.fixture(autouse=True)
 def frozen_today(clock: Clock) -> None:
     clock.day = TODAY
-
-
-def admit(client: TestClient, unit: dict[str, Any], on: date) -> dict[str, Any]:
-    """A candidate of the unit taken through the pipeline to admission on `on`."""
-    candidate = make_candidate(client, unit, (on - timedelta(days=60)).isoformat())
-    steps = [("complete_course", 45), ("apply", 30), ("verify", 15), ("admit", 0)]
-    for action, days_before in steps:
-        candidate = ok(
-            client.post(
-                f"{CANDIDATES}/{candidate['id']}/transitions",
-                json={"action": action, "on": (on - timedelta(days=days_before)).isoformat()}
-                | EXTRA,
-            )
-        )
-    return candidate
 
 
 def admitted(client: TestClient, unit: dict[str, Any], year: int) -> int:
@@ -78,7 +69,7 @@ def test_a_move_keeps_the_past_where_it_was(client: TestClient) -> None:
         parent_id=tree["province"]["id"],
     )
     other_commune = make_unit(client, name="Đảng bộ xã Kim Long", parent_id=other_district["id"])
-    admit(client, cell, date(2023, 5, 15))
+    make_admitted(client, cell, date(2023, 5, 15))
     waiting = make_candidate(client, cell, "2024-02-01")  # a source since 2024, still one
     assert admitted(client, district, 2023) == 1
     assert at_stage(client, district, "source") == 1
@@ -204,7 +195,7 @@ def test_a_back_dated_move_changes_its_year_on_and_nothing_before(client: TestCl
         parent_id=tree["province"]["id"],
     )
     for day in (date(2023, 4, 1), date(2025, 2, 1), date(2025, 9, 1)):
-        admit(client, cell, day)
+        make_admitted(client, cell, day)
     before = {year: admitted(client, district, year) for year in (2023, 2024, 2025)}
     assert before == {2023: 1, 2024: 0, 2025: 2}
     ok(
