@@ -17,6 +17,7 @@ from app.reorganisations.router import lineage as lineage_router
 from app.reorganisations.router import router as reorganisations_router
 from app.reports.router import router as reports_router
 from app.reports.router import scorecards as scorecards_router
+from app.rules.router import router as rules_router
 from app.units.router import router as units_router
 
 # Every operation can answer a malformed request or a payload problem; documented once here.
@@ -39,6 +40,7 @@ for router in (
     reports_router,
     scorecards_router,
     meta_router,
+    rules_router,
     users_router,
     keys_router,
     audit_router,

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     min_date: date = date(1930, 2, 3)
     max_years_ahead: Annotated[int, Field(ge=0, le=100)] = 10
 
+    # The validity of an awareness-course certificate, which FACTS-2025.md leaves unverified
+    # (app/rules/admission.py): a setting, not law.
+    course_valid_years: Annotated[int, Field(ge=1, le=50)] = 5
+
     # The suggested year-end grade (GET /evaluations/suggestion), from the unit's recruitment
     # achievement (admitted / target, %) and its commitments' outcomes:
     # excellent needs the achievement at least this high, and every commitment completed;

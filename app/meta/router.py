@@ -20,6 +20,7 @@ from app.models import (
     UnitKind,
 )
 from app.models.base import LabelledEnum
+from app.rules.core import RuleDomain
 
 router = APIRouter(prefix="/meta", tags=["meta"])
 
@@ -40,6 +41,7 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "evaluation_status": EvaluationStatus,
     "lineage_kind": LineageKind,
     "structure": Structure,
+    "rule_domain": RuleDomain,
 }
 
 
