@@ -169,6 +169,11 @@ class CandidateDue(SQLModel, table=True):
     Kept by the write paths with the flows (app/recruitment/dues.py)."""
 
     __tablename__ = "candidate_due"
+    __table_args__ = (
+        # A report sums a unit's days before today from the index alone: a unit's rows lie
+        # scattered over the table (a province's 9,000 rows over 3,900 pages: 15 ms of 90).
+        sa.Index("ix_candidate_due_sums", "unit_id", "due_on", "candidates"),
+    )
 
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
     due_on: date = Field(primary_key=True)

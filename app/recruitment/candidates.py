@@ -62,10 +62,11 @@ def alert_conditions(today: date) -> dict[CandidateAlert, sa.ColumnElement[bool]
     }
 
 
-def outcome_coverage() -> sa.Subquery:
+def outcome_coverage(outcome_ids: list[int] | None = None) -> sa.Subquery:
     """Each unit with the periods that reported outcomes of it, or of a unit above it, stand
     for: an individual admission of the unit on such a day is already in the count (reports
-    do not count it twice). Outcomes are few, so this is small and joins by hash."""
+    do not count it twice). Of the outcomes named, or of all. Outcomes are few, so this is
+    small and joins by hash."""
     return (
         select(
             col(UnitClosure.descendant_id).label("unit_id"),
@@ -73,9 +74,10 @@ def outcome_coverage() -> sa.Subquery:
             col(RecruitmentOutcome.period_end),
         )
         .join(RecruitmentOutcome, col(RecruitmentOutcome.unit_id) == col(UnitClosure.ancestor_id))
-        # Below the outcome's unit in the tree of its period's last year, as its figures are.
         .where(
-            in_year_structure(UnitClosure, sa.extract("year", col(RecruitmentOutcome.period_end)))
+            sa.true() if outcome_ids is None else col(RecruitmentOutcome.id).in_(outcome_ids),
+            # Below the outcome's unit in the tree of its period's last year, as its figures are.
+            in_year_structure(UnitClosure, sa.extract("year", col(RecruitmentOutcome.period_end))),
         )
         .subquery("coverage")
     )

@@ -53,12 +53,15 @@ def subtree_ids(
     return statement if since_ever else statement.where(valid_on(UnitClosure, on))
 
 
-def lineage_ids(unit_id: Any, on: date | None = None) -> sa.Select[int]:
-    """Ids of a unit and of every unit above it on `on` (default today);
+def lineage_ids(
+    unit_id: Any, on: date | None = None, *, since_ever: bool = False
+) -> sa.Select[int]:
+    """Ids of a unit and of every unit above it on `on` (default today), or on any day;
     `.where(UnitClosure.depth > 0)` for those above only."""
-    return sa.select(col(UnitClosure.ancestor_id)).where(
-        col(UnitClosure.descendant_id) == unit_id, valid_on(UnitClosure, on)
+    statement = sa.select(col(UnitClosure.ancestor_id)).where(
+        col(UnitClosure.descendant_id) == unit_id
     )
+    return statement if since_ever else statement.where(valid_on(UnitClosure, on))
 
 
 def children_ids(parent_id: Any, on: date | None = None) -> sa.Select[int]:

@@ -55,10 +55,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_candidate_due_unit_id_unit')),
     sa.PrimaryKeyConstraint('unit_id', 'due_on', name=op.f('pk_candidate_due'))
     )
+    op.create_index('ix_candidate_due_sums', 'candidate_due', ['unit_id', 'due_on', 'candidates'], unique=False)
     op.get_bind().execute(
         sa.text(FILL).bindparams(sa.bindparam('today', clock.today(), type_=sa.Date))
     )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_candidate_due_sums', table_name='candidate_due')
     op.drop_table('candidate_due')
