@@ -24,7 +24,7 @@ from app.models import (
 )
 from app.recruitment.candidates import outcome_coverage
 from app.recruitment.schemas import RecruitmentFigures, StageCount, UnitRecruitment
-from app.tree.closure import in_year_structure, lineage_ids, structure_day, subtree_ids, valid_on
+from app.tree.closure import in_year_structure, structure_day, subtree_ids, valid_on
 from app.tree.versions import Named, units_on
 
 
@@ -132,17 +132,22 @@ def recruitment_figures(
     # for are taken back out (an outcome straddling the period is not counted, so neither does
     # it hide any). Read from the outcomes' few units, not from every admission; a candidate
     # that two nested outcomes cover is taken back once.
+    #
     # The outcomes lying wholly in the period that can reach below the top unit, read first:
-    # of units that were ever below it or above it. Given their ids, the planner joins only
-    # their units' subtrees (as one statement it joined every outcome of the country: 16 of a
-    # province report's 100 ms, bench/RESULTS.md).
+    # of units that were ever below it or above it (a probe of the closure each: outcomes are
+    # few). Given their ids, the planner joins only their units' subtrees (as one statement it
+    # joined every outcome of the country: 16 of a province report's 100 ms, bench/RESULTS.md).
+    top, unit_of = ids[0], col(RecruitmentOutcome.unit_id)
+    above, below = col(UnitClosure.ancestor_id), col(UnitClosure.descendant_id)
     reaching = session.execute(
         select(col(RecruitmentOutcome.id)).where(
-            col(RecruitmentOutcome.unit_id).in_(
-                sa.union(subtree, lineage_ids(ids[0], since_ever=True))
-            ),
             col(RecruitmentOutcome.period_start) >= start,
             col(RecruitmentOutcome.period_end) <= end,
+            sa.exists().where(
+                sa.or_(
+                    sa.and_(above == top, below == unit_of), sa.and_(above == unit_of, below == top)
+                )
+            ),
         )
     )
     coverage = outcome_coverage(list(reaching.scalars()))
