@@ -164,8 +164,8 @@ def _ceremony_due(day: date) -> date:
 
 
 @cache
-def _recognition_due(day: date) -> date:
-    return calendar.recognition_due_on(day)
+def _recognition_due(probation_ends: date) -> date:
+    return calendar.recognition_proposal_due_on(probation_ends)
 
 
 @dataclass
@@ -717,7 +717,16 @@ class Generator:
             "ceremony_on": None,
             "probation_ends_on": None,
             "recognition_due_on": None,
+            "recognition_proposed_on": None,
+            "recognised_on": None,
             "official_on": None,
+            "proposed_on": None,
+            "decision_due_on": None,
+            "over_60_decision": None,
+            "failed_votes": 0,
+            "last_failed_vote_on": None,
+            "referred_on": None,
+            "birth_date": None,
             "dropped_on": None,
             "dropped_from": None,
             "drop_reason": None,
@@ -735,21 +744,25 @@ class Generator:
         if reached >= 3:
             row["verified_on"] = min(verified, today)
         if decided is not None:
-            ends = calendar.probation_ends_on(decided)
             row |= {
                 "admitted_on": decided,
                 "decision_number": f"{r.randrange(1, 999)}-QĐ/ĐU",
                 "ceremony_due_on": _ceremony_due(decided),
-                "probation_ends_on": ends,
-                "recognition_due_on": _recognition_due(decided),
             }
             ceremony = decided + timedelta(days=r.randrange(5, 40))
             if ceremony <= today and r.random() < 0.95:
-                row["ceremony_on"] = ceremony
-            official = ends + timedelta(days=r.randrange(0, 30))
-            if official <= today and row["ceremony_on"] and r.random() < 0.9:
-                stage = CandidateStage.official
-                row["official_on"] = official
+                # Probation runs from the ceremony; the member is official at its end, the
+                # recognition decided some days later (app/recruitment/calendar.py).
+                ends = calendar.probation_ends_on(ceremony)
+                row |= {
+                    "ceremony_on": ceremony,
+                    "probation_ends_on": ends,
+                    "recognition_due_on": _recognition_due(ends),
+                }
+                recognised = ends + timedelta(days=r.randrange(0, 30))
+                if recognised <= today and r.random() < 0.9:
+                    stage = CandidateStage.official
+                    row |= {"official_on": ends, "recognised_on": recognised}
         elif r.random() < 0.1:
             row |= {
                 "dropped_from": stage.value,

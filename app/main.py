@@ -73,6 +73,11 @@ TAGS = [
         "description": "Rollups over a subtree and a period, as JSON, CSV (UTF-8 with BOM) or "
         "XLSX with Vietnamese headers.",
     },
+    {
+        "name": "rules",
+        "description": "The rule sets deadlines, alerts and grades are computed under: the "
+        "documents they implement, the days they are in force, each rule's value and source.",
+    },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},

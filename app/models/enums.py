@@ -95,8 +95,14 @@ class CandidateAction(LabelledEnum):
     complete_course = "complete_course", "Hoàn thành lớp bồi dưỡng nhận thức về Đảng"
     apply = "apply", "Nộp đơn và lý lịch"
     verify = "verify", "Thẩm tra xong lý lịch"
+    propose = "propose", "Chi bộ ra nghị quyết đề nghị kết nạp"
+    record_failed_vote = "record_failed_vote", "Biểu quyết không đủ hai phần ba"
     admit = "admit", "Quyết định kết nạp"
     hold_ceremony = "hold_ceremony", "Tổ chức lễ kết nạp"
+    propose_recognition = (
+        "propose_recognition",
+        "Chi bộ ra nghị quyết đề nghị công nhận đảng viên chính thức",
+    )
     recognise = "recognise", "Công nhận đảng viên chính thức"
     drop = "drop", "Dừng theo dõi"
 
@@ -105,6 +111,9 @@ class CandidateAlert(LabelledEnum):
     """Deadlines the API watches, from the stage dates and Vietnam's working days."""
 
     course_expired = "course_expired", "Giấy chứng nhận lớp bồi dưỡng đã hết hạn"
+    decision_due = "decision_due", "Đang trong thời hạn cấp ủy quyết định kết nạp"
+    decision_overdue = "decision_overdue", "Quá hạn cấp ủy quyết định kết nạp"
+    referred = "referred", "Đã báo cáo cấp ủy cấp trên (biểu quyết nhiều lần không đủ hai phần ba)"
     ceremony_due = "ceremony_due", "Sắp đến hạn tổ chức lễ kết nạp"
     ceremony_overdue = "ceremony_overdue", "Quá hạn tổ chức lễ kết nạp"
     recognition_due = "recognition_due", "Đến hạn xét công nhận đảng viên chính thức"

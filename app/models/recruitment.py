@@ -23,6 +23,11 @@ class RecruitmentTarget(TimestampMixin, table=True):
 class CandidateBase(SQLModel):
     full_name: str = Field(min_length=1, max_length=255)
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_date: date | None = Field(
+        default=None,
+        description="Needed for the age rule, counted in months when the cell considers the "
+        "admission (18 to 60, app/rules/admission.py); its year is the birth year.",
+    )
     sex: Sex | None = Field(default=None, sa_type=enum_column(Sex))
     occupation: str | None = Field(default=None, max_length=255)
     helper_person_id: int | None = Field(
@@ -49,9 +54,13 @@ CANDIDATE_STEP_DATES = (
     "course_renewed_on",
     "applied_on",
     "verified_on",
+    "proposed_on",
+    "last_failed_vote_on",
     "admitted_on",
     "ceremony_on",
     "official_on",
+    "recognition_proposed_on",
+    "recognised_on",
 )
 
 
@@ -89,12 +98,24 @@ class Candidate(CandidateBase, TimestampMixin, table=True):
     course_valid_until: date | None = None
     applied_on: date | None = None
     verified_on: date | None = None
+    # The cell's resolution proposing the admission, and the competent committee's deadline.
+    proposed_on: date | None = None
+    decision_due_on: date | None = None
+    over_60_decision: str | None = Field(default=None, max_length=100)
+    # Votes of the cell without the two thirds needed, on the current question (admission,
+    # then recognition); at the rule's count the case goes to the superior committee.
+    failed_votes: int = Field(default=0)
+    last_failed_vote_on: date | None = None
+    referred_on: date | None = None
     admitted_on: date | None = Field(default=None, index=True)
     decision_number: str | None = Field(default=None, max_length=100)
     ceremony_due_on: date | None = None
     ceremony_on: date | None = None
     probation_ends_on: date | None = None
+    # The deadline of the next recognition step: the cell's proposal, then the committee's.
     recognition_due_on: date | None = None
+    recognition_proposed_on: date | None = None
+    recognised_on: date | None = None
     official_on: date | None = None
     dropped_on: date | None = None
     dropped_from: CandidateStage | None = Field(default=None, sa_type=enum_column(CandidateStage))
@@ -159,12 +180,13 @@ class CandidateFlow(SQLModel, table=True):
 
 
 class CandidateDue(SQLModel, table=True):
-    """Candidates at the admitted stage over a unit's whole subtree in the tree of today, by the
-    last day of their earliest step still due: the ceremony's while none is recorded, else the
-    recognition's. A candidate is overdue from the day after, until that step is taken (or the
-    candidate leaves the stage), so the alerts overdue today are the sum over the days before
-    today: a few rows per unit, where counting them on the candidates meant reading every
-    admitted candidate below it (bench/RESULTS.md).
+    """Candidates with a step due over a unit's whole subtree in the tree of today, by the last
+    day of their earliest step still due: the committee's admission decision once the cell
+    proposed it; after the admission, the ceremony's while none is recorded, else the
+    recognition's next step. A candidate is overdue from the day after, until that step is
+    taken (or the candidate leaves the stage), so the alerts overdue today are the sum over the
+    days before today: a few rows per unit, where counting them on the candidates meant reading
+    every admitted candidate below it (bench/RESULTS.md).
 
     Kept by the write paths with the flows (app/recruitment/dues.py)."""
 

@@ -1,4 +1,6 @@
-"""The statutory dates of the admission pipeline.
+"""The statutory dates of the admission pipeline, each under the rules in force on the day it
+counts from (app/rules/admission.py: the Party Charter, Regulation 294-QĐ/TW and Guidance
+06-HD/TW from 1 July 2025).
 
 Working days are Vietnam's: weekends, public holidays (Tết included) and the days the government
 swaps are those of the maintained `holidays` library, not a hand-made list.
@@ -10,10 +12,7 @@ from functools import cache
 import holidays
 from dateutil.relativedelta import relativedelta
 
-COURSE_VALID_YEARS = 5  # an awareness-course certificate is valid five years
-PROBATION_MONTHS = 12  # probation runs twelve months from the admission decision
-CEREMONY_WORKING_DAYS = 30  # the admission ceremony is held within 30 working days of the decision
-RECOGNITION_WORKING_DAYS = 30  # recognition is considered within 30 working days after probation
+from app.rules.registry import admission_rules
 
 
 @cache
@@ -27,17 +26,43 @@ def working_days_after(day: date, count: int) -> date:
     return _vietnam().get_nth_working_day(day, count)
 
 
+def _working_days(day: date, rule: str) -> date:
+    return working_days_after(day, admission_rules(day).int_value(rule))
+
+
 def course_valid_until(completed_on: date) -> date:
-    return completed_on + relativedelta(years=COURSE_VALID_YEARS)
+    years = admission_rules(completed_on).int_value("course_valid_years")
+    return completed_on + relativedelta(years=years)
+
+
+def decision_due_on(proposed_on: date) -> date:
+    """The competent committee decides within 60 working days of the cell's resolution."""
+    return _working_days(proposed_on, "decision_working_days")
 
 
 def ceremony_due_on(decided_on: date) -> date:
-    return working_days_after(decided_on, CEREMONY_WORKING_DAYS)
+    """The cell holds the ceremony within 30 working days of receiving the decision."""
+    return _working_days(decided_on, "ceremony_working_days")
 
 
-def probation_ends_on(decided_on: date) -> date:
-    return decided_on + relativedelta(months=PROBATION_MONTHS)
+def probation_ends_on(ceremony_on: date) -> date:
+    """Twelve months from the day the cell holds the ceremony (Party Charter, Article 5.1)."""
+    months = admission_rules(ceremony_on).int_value("probation_months")
+    return ceremony_on + relativedelta(months=months)
 
 
-def recognition_due_on(decided_on: date) -> date:
-    return working_days_after(probation_ends_on(decided_on), RECOGNITION_WORKING_DAYS)
+def recognition_proposal_due_on(probation_ends: date) -> date:
+    """The cell considers recognition within 30 working days after probation ends."""
+    return _working_days(probation_ends, "recognition_proposal_working_days")
+
+
+def recognition_decision_due_on(proposed_on: date) -> date:
+    """The competent committee decides within 30 working days of the cell's proposal."""
+    return _working_days(proposed_on, "recognition_decision_working_days")
+
+
+def age_in_months(born: date, on: date) -> int:
+    """Whole months of age on `on` (the age rule counts in months). A month is full on the
+    same day of the month, or on the month's last day when it is shorter (29 February)."""
+    age = relativedelta(on, born)
+    return age.years * 12 + age.months

@@ -3,6 +3,7 @@
 Candidates are personal data: only callers whose grants cover the unit see them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,6 +38,7 @@ from app.recruitment.schemas import (
     CandidateUpdate,
 )
 from app.recruitment.workflow import STEP_DATES, STEPS, allowed_actions
+from app.rules.registry import admission_rules
 from app.tree.closure import in_year_structure, lineage_ids, subtree_ids
 from app.tree.holdings import require_open
 
@@ -49,9 +51,15 @@ def alert_conditions(today: date) -> dict[CandidateAlert, sa.ColumnElement[bool]
     c = Candidate
     admitted = col(c.stage) == S.admitted
     no_ceremony = sa.and_(admitted, col(c.ceremony_on).is_(None))
+    proposed = sa.and_(col(c.stage) == S.verified, col(c.decision_due_on).is_not(None))
     return {
         CandidateAlert.course_expired: sa.and_(
             col(c.stage) == S.awareness_course, col(c.course_valid_until) < today
+        ),
+        CandidateAlert.decision_due: sa.and_(proposed, col(c.decision_due_on) >= today),
+        CandidateAlert.decision_overdue: sa.and_(proposed, col(c.decision_due_on) < today),
+        CandidateAlert.referred: sa.and_(
+            col(c.stage).in_((S.verified, S.admitted)), col(c.referred_on).is_not(None)
         ),
         CandidateAlert.ceremony_due: sa.and_(no_ceremony, col(c.ceremony_due_on) >= today),
         CandidateAlert.ceremony_overdue: sa.and_(no_ceremony, col(c.ceremony_due_on) < today),
@@ -185,12 +193,24 @@ def _check(session: Session, candidate: Candidate) -> None:
         )
 
 
+def _birth(changes: dict[str, Any], stored: date | None = None) -> dict[str, Any]:
+    """A birth date (the one sent, else the `stored` one) sets the birth year; a year sent
+    must agree with it (422)."""
+    born = changes.get("birth_date", stored)
+    if born is None:
+        return changes
+    if changes.get("birth_year") not in (None, born.year):
+        raise InvalidValueError("birth_year", f"The birth date falls in {born.year}.")
+    return changes | {"birth_year": born.year}
+
+
 def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateCreate) -> Candidate:
     unit = scope.named_unit(candidate_in.unit_id)
     scope.require_write(unit.id, "follow candidates of this unit", REPORT_ROLES)
     candidate = Candidate.model_validate(
         candidate_in,
-        update={"stage": S.source, "search_key": search_key(candidate_in.full_name)},
+        update=_birth(candidate_in.model_dump(include={"birth_date", "birth_year"}))
+        | {"stage": S.source, "search_key": search_key(candidate_in.full_name)},
     )
     with audited(session, scope=scope, action="create", entity=candidate, lines=[unit.id]):
         # A candidate enters the pipeline, which a closed unit no longer holds.
@@ -213,7 +233,7 @@ def update_candidate(
     session: Session, *, scope: Scope, candidate: Candidate, candidate_in: CandidateUpdate
 ) -> Candidate:
     scope.require_write(candidate.unit_id, "change candidates of this unit", REPORT_ROLES)
-    changes = candidate_in.model_dump(exclude_unset=True)
+    changes = _birth(candidate_in.model_dump(exclude_unset=True), candidate.birth_date)
     if "full_name" in changes:
         changes["search_key"] = search_key(changes["full_name"])
     followers = {"helper_person_id", "in_charge_person_id"}
@@ -249,55 +269,166 @@ def _outcome_covering(
     ).scalar_one_or_none()
 
 
+StepRule = Callable[[Session, Candidate, CandidateTransitionIn], dict[str, Any]]
+
+
+def _complete_course(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    day = step_in.on
+    renewed = {"course_completed_on": c.course_completed_on, "course_renewed_on": day}
+    return (renewed if c.stage == S.awareness_course else {}) | {
+        "course_valid_until": calendar.course_valid_until(day)
+    }
+
+
+def _apply(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    if c.course_valid_until is not None and step_in.on > c.course_valid_until:
+        raise ConflictError(
+            f"The awareness-course certificate expired on {c.course_valid_until.isoformat()}: "
+            "the candidate must complete the course again before applying."
+        )
+    return {}
+
+
+def _propose(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    if c.proposed_on is not None:
+        raise ConflictError(f"The cell proposed the admission on {c.proposed_on.isoformat()}.")
+    _check_age(c, step_in.on, step_in.over_60_decision, required=True)
+    return {
+        "decision_due_on": calendar.decision_due_on(step_in.on),
+        "over_60_decision": step_in.over_60_decision,
+    }
+
+
+def _admit(session: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    day = step_in.on
+    if c.proposed_on is None:
+        # Admitted without a recorded proposal: the age rule is checked on the decision day,
+        # when the birth date is known.
+        _check_age(c, day, step_in.over_60_decision, required=False)
+    # The caller holds the line: an outcome written meanwhile is seen.
+    outcome = _outcome_covering(session, c, day)
+    if outcome is not None and not outcome.replaces_individual:
+        raise ConflictError(
+            f"Outcome {outcome.id} already reports the admissions of unit {outcome.unit_id} "
+            f"from {outcome.period_start.isoformat()} to {outcome.period_end.isoformat()} as "
+            "a count: mark it as replacing individual admissions first."
+        )
+    return {
+        "decision_number": step_in.decision_number,
+        "over_60_decision": step_in.over_60_decision or c.over_60_decision,
+        "ceremony_due_on": calendar.ceremony_due_on(day),
+        # A new question for the cell's votes: the recognition.
+        "failed_votes": 0,
+        "referred_on": None,
+    }
+
+
+def _hold_ceremony(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    if c.ceremony_on is not None:
+        raise ConflictError(
+            f"The admission ceremony was already held on {c.ceremony_on.isoformat()}."
+        )
+    # Probation runs 12 months from the ceremony (Party Charter, Article 5.1).
+    ends = calendar.probation_ends_on(step_in.on)
+    return {
+        "probation_ends_on": ends,
+        "recognition_due_on": calendar.recognition_proposal_due_on(ends),
+    }
+
+
+def _after_probation(c: Candidate, day: date) -> date:
+    if c.ceremony_on is None or c.probation_ends_on is None:
+        raise ConflictError("Hold the admission ceremony first: probation runs from it.")
+    if day < c.probation_ends_on:
+        raise ConflictError(
+            f"Probation ends on {c.probation_ends_on.isoformat()}: recognition is considered "
+            "after it."
+        )
+    return c.probation_ends_on
+
+
+def _propose_recognition(
+    _: Session, c: Candidate, step_in: CandidateTransitionIn
+) -> dict[str, Any]:
+    _after_probation(c, step_in.on)
+    if c.recognition_proposed_on is not None:
+        raise ConflictError(
+            f"The cell proposed the recognition on {c.recognition_proposed_on.isoformat()}."
+        )
+    return {"recognition_due_on": calendar.recognition_decision_due_on(step_in.on)}
+
+
+def _recognise(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    # Official from the end of the 12 months, even when the cell or the committee acts late
+    # (Guidance 06-HD/TW, FACTS-2025.md).
+    return {"official_on": _after_probation(c, step_in.on)}
+
+
+def _failed_vote(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    """One more vote without two thirds; at the rule's count the case is referred to the
+    superior committee, and the cell votes no more on it."""
+    if c.referred_on is not None:
+        raise ConflictError(
+            f"The case went to the superior committee on {c.referred_on.isoformat()}: the "
+            "cell does not vote on it again."
+        )
+    votes = c.failed_votes + 1
+    referred = votes >= admission_rules(step_in.on).int_value("failed_votes_referred")
+    return {"failed_votes": votes, "referred_on": step_in.on if referred else None}
+
+
+def _drop(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
+    return {"dropped_from": c.stage, "drop_reason": step_in.reason}
+
+
+# What each step checks and derives beyond its date (409 when the pipeline's rules refuse it).
+# Every derived date is computed under the rules in force on the day it counts from
+# (app/recruitment/calendar.py, app/rules/admission.py).
+STEP_RULES: dict[CandidateAction, StepRule] = {
+    CandidateAction.complete_course: _complete_course,
+    CandidateAction.apply: _apply,
+    CandidateAction.propose: _propose,
+    CandidateAction.record_failed_vote: _failed_vote,
+    CandidateAction.admit: _admit,
+    CandidateAction.hold_ceremony: _hold_ceremony,
+    CandidateAction.propose_recognition: _propose_recognition,
+    CandidateAction.recognise: _recognise,
+    CandidateAction.drop: _drop,
+}
+
+
 def _step_changes(
     session: Session, candidate: Candidate, step_in: CandidateTransitionIn
 ) -> dict[str, Any]:
-    """What the step sets, once the pipeline's rules allow it (409 otherwise)."""
-    day = step_in.on
-    action = step_in.action
-    changes: dict[str, Any] = {STEPS[action].date_field: day}
-    if action == CandidateAction.complete_course:
-        if candidate.stage == S.awareness_course:
-            changes = {"course_renewed_on": day}
-        changes["course_valid_until"] = calendar.course_valid_until(day)
-    elif action == CandidateAction.apply:
-        valid_until = candidate.course_valid_until
-        if valid_until is not None and day > valid_until:
+    """What the step sets: its date, and what its rule derives."""
+    rule = STEP_RULES.get(step_in.action)
+    derived = rule(session, candidate, step_in) if rule else {}
+    return {STEPS[step_in.action].date_field: step_in.on} | derived
+
+
+def _check_age(candidate: Candidate, day: date, over_60: str | None, *, required: bool) -> None:
+    """The age rule on the day the cell considers the admission: 18 to 60, counted in months;
+    over 60 only by decision of the committee directly under the Central Committee
+    (app/rules/admission.py)."""
+    if candidate.birth_date is None:
+        if required:
             raise ConflictError(
-                f"The awareness-course certificate expired on {valid_until.isoformat()}: the "
-                "candidate must complete the course again before applying."
+                "The age rule is checked on the cell's proposal: give the candidate's "
+                "birth_date first."
             )
-    elif action == CandidateAction.admit:
-        # The caller holds the line: an outcome written meanwhile is seen.
-        outcome = _outcome_covering(session, candidate, day)
-        if outcome is not None and not outcome.replaces_individual:
-            raise ConflictError(
-                f"Outcome {outcome.id} already reports the admissions of unit {outcome.unit_id} "
-                f"from {outcome.period_start.isoformat()} to {outcome.period_end.isoformat()} as "
-                "a count: mark it as replacing individual admissions first."
-            )
-        changes |= {
-            "decision_number": step_in.decision_number,
-            "ceremony_due_on": calendar.ceremony_due_on(day),
-            "probation_ends_on": calendar.probation_ends_on(day),
-            "recognition_due_on": calendar.recognition_due_on(day),
-        }
-    elif action == CandidateAction.hold_ceremony:
-        if candidate.ceremony_on is not None:
-            raise ConflictError(
-                f"The admission ceremony was already held on {candidate.ceremony_on.isoformat()}."
-            )
-    elif action == CandidateAction.recognise:
-        if candidate.ceremony_on is None:
-            raise ConflictError("Hold the admission ceremony before recognising the member.")
-        ends = candidate.probation_ends_on
-        if ends is not None and day < ends:
-            raise ConflictError(
-                f"Probation ends on {ends.isoformat()}: it cannot be recognised earlier."
-            )
-    elif action == CandidateAction.drop:
-        changes |= {"dropped_from": candidate.stage, "drop_reason": step_in.reason}
-    return changes
+        return
+    rules = admission_rules(day)
+    months = calendar.age_in_months(candidate.birth_date, day)
+    if months < rules.int_value("min_age_months"):
+        raise ConflictError(
+            f"The candidate is {months // 12} years {months % 12} months old on "
+            f"{day.isoformat()}: the Party admits from 18 years ({rules.code})."
+        )
+    if months > rules.int_value("max_age_months") and over_60 is None:
+        raise ConflictError(
+            f"The candidate is over 60 on {day.isoformat()}: give over_60_decision, the "
+            f"decision of the committee directly under the Central Committee ({rules.code})."
+        )
 
 
 def transition(
@@ -326,7 +457,8 @@ def transition(
     ) as before:
         assert before is not None
         require_open(session, candidate.unit_id, on=step_in.on, what="candidate step")
-        changes = _step_changes(session, candidate, step_in) | {"stage": step.target}
+        stage = step.stage_after(candidate.stage)
+        changes = _step_changes(session, candidate, step_in) | {"stage": stage}
         flows_before, due_before = flows.flows_of(candidate), dues.due_of(candidate)
         candidate.apply(changes)
         flows.record(
@@ -343,7 +475,7 @@ def transition(
                 candidate_id=candidate.id,  # type: ignore[arg-type]
                 action=step.action,
                 from_stage=before["stage"],
-                to_stage=step.target,
+                to_stage=stage,
                 on=step_in.on,
                 note=step_in.note,
                 actor=scope.principal.name,

@@ -1,11 +1,12 @@
-"""The days admitted candidates' steps fall due, summed over subtrees in the tree of today and
+"""The days candidates' steps fall due, summed over subtrees in the tree of today and
 kept exact by the write paths (`candidate_due`, app/models/recruitment.py): the reports' overdue
 alerts are the sum of a unit's rows before today, a few rows per unit however many candidates
 lie below it.
 
 A candidate counts on one day, `due_of`: the last day of its earliest step still due. It has
-an overdue alert (`ceremony_overdue` or `recognition_overdue`, app/recruitment/candidates.py
-`alert_conditions`) on a day exactly when its due day lies before it. `recomputed()` derives
+an overdue alert (`decision_overdue`, `ceremony_overdue` or `recognition_overdue`,
+app/recruitment/candidates.py `alert_conditions`) on a day exactly when its due day lies before
+it. `recomputed()` derives
 the table from the candidates with SQL of its own; the tests hold the kept table to it.
 """
 
@@ -22,9 +23,14 @@ from app.tree.sums import add_to_sums
 
 
 def due_of(candidate: Candidate | None) -> date | None:
-    """The last day of the candidate's earliest step still due, if it is at the admitted
-    stage: the ceremony's while none is recorded, and the recognition's."""
-    if candidate is None or candidate.stage != CandidateStage.admitted:
+    """The last day of the candidate's earliest step still due: the committee's admission
+    decision once the cell proposed it; after the admission, the ceremony's while none is
+    recorded, and the recognition's next step."""
+    if candidate is None:
+        return None
+    if candidate.stage == CandidateStage.verified:
+        return candidate.decision_due_on
+    if candidate.stage != CandidateStage.admitted:
         return None
     pending = [candidate.recognition_due_on]
     if candidate.ceremony_on is None:
@@ -66,12 +72,15 @@ def recomputed() -> sa.Select[Any]:
         ceremony.is_not(None),
         sa.or_(recognition.is_(None), ceremony < recognition),
     )
+    admitted = sa.case((ceremony_first, ceremony), else_=recognition)
     each = (
         select(
             col(c.unit_id),
-            sa.case((ceremony_first, ceremony), else_=recognition).label("due_on"),
+            sa.case(
+                (col(c.stage) == CandidateStage.verified, col(c.decision_due_on)), else_=admitted
+            ).label("due_on"),
         )
-        .where(col(c.stage) == CandidateStage.admitted)
+        .where(col(c.stage).in_((CandidateStage.verified, CandidateStage.admitted)))
         .subquery("each")
     )
     per_unit = (

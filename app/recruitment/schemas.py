@@ -87,6 +87,7 @@ class CandidateUpdate(InputModel):
 
     full_name: str = Field(default=None, min_length=1, max_length=255)
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_date: date | None = None
     sex: Sex | None = None
     occupation: str | None = Field(default=None, max_length=255)
     helper_person_id: Id | None = None
@@ -108,11 +109,40 @@ class CandidatePublic(CandidateBase):
     verified_on: date | None
     admitted_on: date | None
     decision_number: str | None
+    proposed_on: date | None = Field(description="The cell's resolution proposing the admission.")
+    decision_due_on: date | None = Field(
+        description="The competent committee's deadline: 60 working days after the proposal."
+    )
+    over_60_decision: str | None = Field(
+        description="The decision of the committee directly under the Central Committee that "
+        "allows the admission of a person over 60."
+    )
+    failed_votes: int = Field(
+        description="Votes of the cell without two thirds on the current question (admission, "
+        "then recognition)."
+    )
+    last_failed_vote_on: date | None
+    referred_on: date | None = Field(
+        description="When the failed votes reached the rule's count and the case went to the "
+        "superior committee."
+    )
     ceremony_due_on: date | None = Field(description="30 working days after the decision.")
     ceremony_on: date | None
-    probation_ends_on: date | None = Field(description="12 months after the decision.")
-    recognition_due_on: date | None = Field(description="30 working days after probation ends.")
-    official_on: date | None
+    probation_ends_on: date | None = Field(
+        description="12 months from the ceremony (Party Charter, Article 5.1); empty until it "
+        "is held."
+    )
+    recognition_due_on: date | None = Field(
+        description="The deadline of the next recognition step: the cell's proposal, 30 working "
+        "days after probation ends; once proposed, the committee's decision, 30 working days "
+        "after the proposal."
+    )
+    recognition_proposed_on: date | None
+    recognised_on: date | None = Field(description="The committee's recognition decision.")
+    official_on: date | None = Field(
+        description="Official from the end of probation when recognised, however late the "
+        "decision (recognised_on)."
+    )
     dropped_on: date | None
     dropped_from: CandidateStage | None
     drop_reason: str | None
@@ -135,6 +165,13 @@ class CandidateTransitionIn(InputModel):
     reason: str | None = Field(
         default=None, min_length=1, max_length=2000, description="Required to drop."
     )
+    over_60_decision: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="To propose a person over 60: the decision of the committee directly under "
+        "the Central Committee that allows it.",
+    )
     note: str | None = Field(default=None, max_length=5000)
 
 
@@ -153,7 +190,7 @@ class CandidateStep(BaseModel):
     action: CandidateAction
     action_label: str
     from_stages: list[CandidateStage]
-    to_stage: CandidateStage
+    to_stage: CandidateStage | None = Field(description="Empty: the candidate stays at its stage.")
     sets: str
     requires: list[str]
 

@@ -15,9 +15,12 @@ STEP_DATES = CANDIDATE_STEP_DATES
 class Step:
     action: A
     sources: tuple[S, ...]
-    target: S
+    target: S | None  # None: a dated step within the stage the candidate is at
     date_field: str
     requires: tuple[str, ...] = ()
+
+    def stage_after(self, stage: S) -> S:
+        return self.target or stage
 
 
 BEFORE_OFFICIAL = (S.source, S.awareness_course, S.applied, S.verified, S.admitted)
@@ -35,10 +38,18 @@ STEPS: dict[A, Step] = {
         ),
         Step(A.apply, (S.awareness_course,), S.applied, "applied_on"),
         Step(A.verify, (S.applied,), S.verified, "verified_on"),
+        # The cell's resolution proposing the admission starts the committee's 60 working days;
+        # the age rule is checked on it (app/rules/admission.py).
+        Step(A.propose, (S.verified,), S.verified, "proposed_on"),
+        # A vote of the cell without two thirds, on the admission or on the recognition.
+        Step(A.record_failed_vote, (S.verified, S.admitted), None, "last_failed_vote_on"),
         Step(A.admit, (S.verified,), S.admitted, "admitted_on", ("decision_number",)),
         # The ceremony is a dated step within the admitted stage, not a stage of its own.
         Step(A.hold_ceremony, (S.admitted,), S.admitted, "ceremony_on"),
-        Step(A.recognise, (S.admitted,), S.official, "official_on"),
+        Step(A.propose_recognition, (S.admitted,), S.admitted, "recognition_proposed_on"),
+        # The committee's decision, dated `recognised_on`; the member is official from the end
+        # of probation however late it comes (Guidance 06-HD/TW, FACTS-2025.md).
+        Step(A.recognise, (S.admitted,), S.official, "recognised_on"),
         Step(A.drop, BEFORE_OFFICIAL, S.dropped, "dropped_on", ("reason",)),
     )
 }
@@ -52,7 +63,8 @@ def describe() -> str:
     """The pipeline as a Markdown table, for the OpenAPI description."""
     rows = [
         f"| `{s.action.value}` | {', '.join(f'`{x.value}`' for x in s.sources)} | "
-        f"`{s.target.value}` | `{s.date_field}` | {', '.join(s.requires) or '—'} |"
+        f"{f'`{s.target.value}`' if s.target else '(stays)'} | `{s.date_field}` | "
+        f"{', '.join(s.requires) or '—'} |"
         for s in STEPS.values()
     ]
     header = "| action | from | to | sets | requires |\n|---|---|---|---|---|"

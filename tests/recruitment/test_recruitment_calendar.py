@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import holidays
 import pytest
 
+from app.core.config import settings
 from app.recruitment import calendar
 
 # Vietnam's days off and the Saturdays worked in exchange, as data; the walk below is ours.
@@ -63,15 +64,21 @@ def test_working_days_after(start: date, n: int, expected: date) -> None:
 
 
 def test_every_deadline_matches_a_walk_over_the_days_off() -> None:
-    """For every admission day from 2024 to 2027 (years the service fills in as it goes)."""
+    """For every day from 2024 to 2027 (years the service fills in as it goes), each deadline
+    of Regulation 294-QĐ/TW (and of the rules before it, the same counts) as a walk: the
+    committee's decision 60 working days after the cell's proposal, the ceremony 30 after the
+    decision, probation 12 months from the ceremony, the cell's recognition proposal 30
+    working days after probation and the committee's decision 30 after that proposal."""
     wrong = []
     for day in days(date(2024, 1, 1), date(2027, 12, 31)):
-        ends = twelve_months_after(day)
-        want = (walk_working_days(day, 30), ends, walk_working_days(ends, 30))
+        thirty = walk_working_days(day, 30)
+        want = (walk_working_days(day, 60), thirty, twelve_months_after(day), thirty, thirty)
         got = (
+            calendar.decision_due_on(day),
             calendar.ceremony_due_on(day),
             calendar.probation_ends_on(day),
-            calendar.recognition_due_on(day),
+            calendar.recognition_proposal_due_on(day),
+            calendar.recognition_decision_due_on(day),
         )
         if got != want:
             wrong.append((day, got, want))
@@ -79,7 +86,7 @@ def test_every_deadline_matches_a_walk_over_the_days_off() -> None:
 
 
 @pytest.mark.parametrize(
-    ("decided", "ends"),
+    ("ceremony", "ends"),
     [
         (date(2025, 1, 20), date(2026, 1, 20)),
         (date(2024, 2, 29), date(2025, 2, 28)),
@@ -87,8 +94,8 @@ def test_every_deadline_matches_a_walk_over_the_days_off() -> None:
         (date(2025, 12, 31), date(2026, 12, 31)),
     ],
 )
-def test_probation_lasts_twelve_months(decided: date, ends: date) -> None:
-    assert calendar.probation_ends_on(decided) == ends
+def test_probation_lasts_twelve_months(ceremony: date, ends: date) -> None:
+    assert calendar.probation_ends_on(ceremony) == ends
 
 
 @pytest.mark.parametrize(
@@ -100,4 +107,26 @@ def test_probation_lasts_twelve_months(decided: date, ends: date) -> None:
     ],
 )
 def test_a_course_certificate_lasts_five_years(completed: date, valid_until: date) -> None:
+    """Five years by default: a setting, the sources leave it unverified (FACTS-2025.md)."""
     assert calendar.course_valid_until(completed) == valid_until
+
+
+def test_the_course_validity_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "course_valid_years", 3)
+    assert calendar.course_valid_until(date(2023, 12, 31)) == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "months"),
+    [
+        (date(2007, 3, 15), date(2025, 3, 14), 215),  # a day short of 18
+        (date(2007, 3, 15), date(2025, 3, 15), 216),
+        (date(1965, 7, 31), date(2025, 7, 31), 720),  # 60, not over
+        (date(1965, 7, 31), date(2025, 8, 31), 721),
+        # Born on 29 February: a month is full on the month's last day when it is shorter.
+        (date(2004, 2, 29), date(2022, 2, 27), 215),
+        (date(2004, 2, 29), date(2022, 2, 28), 216),
+    ],
+)
+def test_age_is_counted_in_whole_months(born: date, on: date, months: int) -> None:
+    assert calendar.age_in_months(born, on) == months

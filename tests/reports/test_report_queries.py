@@ -63,8 +63,6 @@ def _candidate(unit_id: int, n: int) -> Candidate:
             "admitted_on": admitted,
             "decision_number": "1-QĐ/ĐU",
             "ceremony_due_on": calendar.ceremony_due_on(admitted),
-            "probation_ends_on": calendar.probation_ends_on(admitted),
-            "recognition_due_on": calendar.recognition_due_on(admitted),
         }
     return Candidate(
         unit_id=unit_id,
