@@ -634,8 +634,8 @@ def _commitment_tasks(
 ) -> tuple[list[CommitmentStatus], Tasks]:
     """The unit's own commitments of the period's years (cancelled ones aside), and as tasks:
     done on time (completed by the deadline, or by the end of its year without one), behind
-    schedule (not completed, completed late, or unfinished past its deadline on the period's
-    last day or today if sooner). Whether a task exceeded its requirements is not recorded:
+    schedule (not completed, completed late, or still unfinished after its deadline, today).
+    Whether a task exceeded its requirements is not recorded:
     none here."""
     completed_at = (
         select(func.max(CommitmentEvent.at))
@@ -654,7 +654,7 @@ def _commitment_tasks(
         )
         .order_by(col(Commitment.id))
     ).all()
-    read_on = _tree_day(period.end)
+    today = clock.today()
     statuses, on_time, behind = [], 0, 0
     for status, year, deadline, done_at in rows:
         statuses.append(status)
@@ -664,7 +664,7 @@ def _commitment_tasks(
                 on_time += 1
             else:
                 behind += 1
-        elif status == CommitmentStatus.not_completed or (status not in FINISHED and due < read_on):
+        elif status == CommitmentStatus.not_completed or (status not in FINISHED and due < today):
             behind += 1
     return statuses, Tasks(len(statuses), on_time, 0, behind)
 
