@@ -125,6 +125,48 @@ def _populate(app: FastAPI, engine: Engine) -> None:
                 json={"unit_id": commune["id"], "year": 2024, "max_percent": 50},
             )
         )
+        criteria = [
+            {"code": "tasks", "name": "Thực hiện nhiệm vụ", "max_points": 60},
+            {
+                "code": "recruitment",
+                "name": "Phát triển đảng viên",
+                "max_points": 40,
+                "measure": "recruitment_achievement",
+            },
+        ]
+        ok(
+            client.post(
+                "/api/v1/evaluations/criteria-sets",
+                json={"year": 2026, "name": "Bộ tiêu chí 2026", "criteria": criteria},
+            )
+        )
+        ok(
+            client.post(
+                "/api/v1/evaluations",
+                json={
+                    "unit_id": cell["id"],
+                    "year": 2026,
+                    "scores": [
+                        {"criterion": "tasks", "points": 55, "evidence": "Biên bản"},
+                        {"criterion": "recruitment", "points": 40},
+                    ],
+                    "tasks": {"total": 4, "on_time": 4, "exceeded": 2, "behind": 0},
+                },
+            )
+        )
+        ok(
+            client.post(
+                "/api/v1/disciplines",
+                json={
+                    "unit_id": cell["id"],
+                    "person_id": person["id"],
+                    "form": "reprimand",
+                    "decision_number": "01-QĐ/ĐU",
+                    "decided_on": "2024-05-02",
+                    "issued_by_id": commune["id"],
+                },
+            )
+        )
         ok(
             client.post(
                 "/api/v1/api-keys", json={"name": "k", "role": "viewer", "unit_id": cell["id"]}
