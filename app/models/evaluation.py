@@ -32,14 +32,14 @@ class Evaluation(TimestampMixin, table=True):
     # The criteria the scores were given on (None: Cam Kết's default set, or no scores).
     criteria_set_id: int | None = Field(default=None, foreign_key="criteria_set.id", index=True)
     # Per criterion: code, name, max_points (as the set had them), points, evidence, links.
-    scores: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)
+    scores: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
     # The tasks of the period as the unit reports them (Regulation 366-QĐ/TW's conditions).
     tasks_total: int | None = None
     tasks_on_time: int | None = None
     tasks_exceeded: int | None = None
     tasks_behind: int | None = None
     # Why the grade derived from points is what it is, at the last step that carried points.
-    grade_reasons: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    grade_reasons: list[str] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
     self_grade: Grade = Field(sa_type=enum_column(Grade))
     self_points: float | None = None
     self_note: str | None = Field(default=None, max_length=5000)
