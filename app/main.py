@@ -65,8 +65,20 @@ TAGS = [
     },
     {
         "name": "evaluations",
-        "description": "Year-end grades: self-assessment, the superior's proposal and "
-        "decision, caps on excellent grades, and a suggested grade with its reasons.",
+        "description": "Grades of a year, a quarter or a term: self-assessment, the superior's "
+        "proposal and decision, caps on excellent grades, and a suggested grade with its "
+        "reasons; under Regulation 366-QĐ/TW, points on a criteria set versioned by year.",
+    },
+    {
+        "name": "rules",
+        "description": "The rule sets deadlines, alerts and grades are computed under, dated, "
+        "with the documents they implement; unverified values are settings.",
+    },
+    {
+        "name": "disciplines",
+        "description": "Disciplinary decisions against an organisation or a person: personal "
+        "data, read only within one's grants; they keep a superior from *excellent* under "
+        "Regulation 366-QĐ/TW.",
     },
     {
         "name": "reports",

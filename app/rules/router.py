@@ -29,6 +29,7 @@ async def list_rule_sets(
     responses=problem_responses(404),
 )
 async def get_rule_set(code: str) -> RuleSetPublic:
+    """By its code, as evaluations and suggestions name it (`rule_set`)."""
     for rule_set in RULE_SETS:
         if rule_set.code == code:
             return RuleSetPublic.of(rule_set)
