@@ -3,6 +3,7 @@ one holding data in every table, on both databases."""
 
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,12 @@ def test_migrations_round_trip_with_data(
     # Sums over the candidates that a migration fills read as the write paths kept them.
     for name in ("candidate_flow", "candidate_due"):
         assert after[name] == before[name], name
+    # Evaluations made before periods existed are of their year (filled by a migration).
+    assert after["evaluation"]
+    for row in after["evaluation"]:
+        year = row["year"]
+        assert (row["period_kind"], row["period"]) == ("year", str(year)), row
+        assert (row["period_start"], row["period_end"]) == (date(year, 1, 1), date(year, 12, 31))
 
     steps = len(list(ScriptDirectory.from_config(config).walk_revisions()))
     for _ in range(steps):
