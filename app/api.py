@@ -8,6 +8,8 @@ from app.auth.router import users as users_router
 from app.commitments.router import router as commitments_router
 from app.core.errors import problem_responses
 from app.directives.router import router as directives_router
+from app.disciplines.router import router as disciplines_router
+from app.evaluations.criteria_router import router as criteria_router
 from app.evaluations.router import router as evaluations_router
 from app.meta.router import router as meta_router
 from app.people.router import router as people_router
@@ -36,7 +38,9 @@ for router in (
     commitments_router,
     recruitment_router,
     recruitment_progress_router,
+    criteria_router,
     evaluations_router,
+    disciplines_router,
     reports_router,
     scorecards_router,
     meta_router,

@@ -65,18 +65,25 @@ TAGS = [
     },
     {
         "name": "evaluations",
-        "description": "Year-end grades: self-assessment, the superior's proposal and "
-        "decision, caps on excellent grades, and a suggested grade with its reasons.",
+        "description": "Grades of a year, a quarter or a term: self-assessment, the superior's "
+        "proposal and decision, caps on excellent grades, and a suggested grade with its "
+        "reasons; under Regulation 366-QĐ/TW, points on a criteria set versioned by year.",
+    },
+    {
+        "name": "rules",
+        "description": "The rule sets deadlines, alerts and grades are computed under, dated, "
+        "with the documents they implement; unverified values are settings.",
+    },
+    {
+        "name": "disciplines",
+        "description": "Disciplinary decisions against an organisation or a person: personal "
+        "data, read only within one's grants; they keep a superior from *excellent* under "
+        "Regulation 366-QĐ/TW.",
     },
     {
         "name": "reports",
         "description": "Rollups over a subtree and a period, as JSON, CSV (UTF-8 with BOM) or "
         "XLSX with Vietnamese headers.",
-    },
-    {
-        "name": "rules",
-        "description": "The rule sets deadlines, alerts and grades are computed under: the "
-        "documents they implement, the days they are in force, each rule's value and source.",
     },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},

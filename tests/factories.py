@@ -233,3 +233,17 @@ def make_line(http: httpx.Client, cells: int = 20) -> dict[str, int]:
         assert created.status_code == 201, created.text
         ids[code] = created.json()["id"]
     return ids
+
+
+def make_discipline(
+    client: TestClient, unit: dict[str, Any], issued_by: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    """A disciplinary decision against the unit (or, with person_id, a person of it)."""
+    body = {
+        "unit_id": unit["id"],
+        "form": "warning",
+        "decision_number": f"{next(_seq)}-QĐ/ĐU",
+        "decided_on": "2026-05-04",
+        "issued_by_id": issued_by["id"],
+    } | fields
+    return _create(client, "/api/v1/disciplines", body)

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     # under this (or with a commitment not completed) the suggestion is not completed.
     grade_completed_min_achievement: Annotated[float, Field(ge=0, le=1000)] = 50.0
 
+    # The cap on excellent grades among a superior's children, as a percentage of those rated
+    # good or better, under Regulation 366-QĐ/TW: FACTS-2025.md leaves it unverified for party
+    # organisations (verified for civil servants, Decree 335/2025), so it is a setting
+    # (app/rules/evaluation.py) and the default of a cap a superior records.
+    evaluation_excellent_cap_percent: Annotated[int, Field(ge=0, le=100)] = 20
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _addresses_or_networks(cls, value: str) -> str:

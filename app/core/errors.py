@@ -128,9 +128,12 @@ class InvalidValueError(AppError):
     title = "Unprocessable Content"
     type = "/problems/invalid-value"
 
-    def __init__(self, field: str, detail: str, *, location: str = "body") -> None:
+    def __init__(
+        self, field: str, detail: str, *, location: str = "body", path: tuple[str | int, ...] = ()
+    ) -> None:
+        # `path` continues the location inside the field (an item of a list, its member).
         super().__init__(
-            detail, errors=[{"loc": [location, field], "msg": detail, "type": "value"}]
+            detail, errors=[{"loc": [location, field, *path], "msg": detail, "type": "value"}]
         )
 
 

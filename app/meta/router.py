@@ -10,9 +10,12 @@ from app.models import (
     CommitmentCategory,
     CommitmentKind,
     CommitmentStatus,
+    CriterionMeasure,
+    DisciplineForm,
     EvaluationStatus,
     Grade,
     LineageKind,
+    PeriodKind,
     Post,
     Role,
     Sex,
@@ -42,6 +45,9 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "lineage_kind": LineageKind,
     "structure": Structure,
     "rule_domain": RuleDomain,
+    "period_kind": PeriodKind,
+    "criterion_measure": CriterionMeasure,
+    "discipline_form": DisciplineForm,
 }
 
 

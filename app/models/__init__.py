@@ -15,7 +15,10 @@ from app.models.auth import (
 from app.models.base import MAX_ID, TimestampMixin, UTCDateTime, utcnow
 from app.models.commitment import Commitment, CommitmentBase, CommitmentEvent, ProgressUpdate
 from app.models.directive import Directive, DirectiveBase
+from app.models.discipline import Discipline, DisciplineBase
 from app.models.enums import (
+    ORGANISATION_DISCIPLINE_FORMS,
+    PERSON_DISCIPLINE_FORMS,
     POST_UNIT_KINDS,
     CandidateAction,
     CandidateAlert,
@@ -24,14 +27,17 @@ from app.models.enums import (
     CommitmentCategory,
     CommitmentKind,
     CommitmentStatus,
+    CriterionMeasure,
+    DisciplineForm,
     EvaluationStatus,
     Grade,
+    PeriodKind,
     Post,
     Sex,
     Structure,
     UnitKind,
 )
-from app.models.evaluation import Evaluation, ExcellenceCap
+from app.models.evaluation import CriteriaSet, Evaluation, ExcellenceCap
 from app.models.person import (
     AreaOfCharge,
     AreaOfChargeBase,
@@ -71,6 +77,8 @@ __all__ = [
     "CANDIDATE_STEP_DATES",
     "CODE_PATTERN",
     "MAX_ID",
+    "ORGANISATION_DISCIPLINE_FORMS",
+    "PERSON_DISCIPLINE_FORMS",
     "POST_UNIT_KINDS",
     "SINCE_EVER",
     "UNTIL_CHANGED",
@@ -95,8 +103,13 @@ __all__ = [
     "CommitmentEvent",
     "CommitmentKind",
     "CommitmentStatus",
+    "CriteriaSet",
+    "CriterionMeasure",
     "Directive",
     "DirectiveBase",
+    "Discipline",
+    "DisciplineBase",
+    "DisciplineForm",
     "Evaluation",
     "EvaluationStatus",
     "ExcellenceCap",
@@ -105,6 +118,7 @@ __all__ = [
     "GrantBase",
     "IdempotencyRecord",
     "LineageKind",
+    "PeriodKind",
     "Person",
     "PersonBase",
     "Position",

@@ -135,6 +135,50 @@ class EvaluationStatus(LabelledEnum):
     decided = "decided", "Cấp trên đã quyết định"
 
 
+class PeriodKind(LabelledEnum):
+    """The periods an organisation is evaluated over (Regulation 366-QĐ/TW: per term, year or
+    quarter; FACTS-2025.md). Before it, evaluations were yearly."""
+
+    year = "year", "Năm"
+    quarter = "quarter", "Quý"
+    term = "term", "Nhiệm kỳ"
+
+
+class CriterionMeasure(LabelledEnum):
+    """What Cam Kết measures itself for a criterion of an evaluation; a criterion without one
+    is scored by the committee."""
+
+    recruitment_achievement = (
+        "recruitment_achievement",
+        "Tỷ lệ kết nạp đảng viên so với chỉ tiêu được giao",
+    )
+    commitments_on_time = "commitments_on_time", "Tỷ lệ cam kết hoàn thành đúng hạn"
+
+
+class DisciplineForm(LabelledEnum):
+    """Forms of party discipline: of a person, reprimand, warning, dismissal, expulsion; of an
+    organisation, reprimand, warning, dissolution (issue 13, item 3)."""
+
+    reprimand = "reprimand", "Khiển trách"
+    warning = "warning", "Cảnh cáo"
+    dismissal = "dismissal", "Cách chức"
+    expulsion = "expulsion", "Khai trừ"
+    dissolution = "dissolution", "Giải tán"
+
+
+PERSON_DISCIPLINE_FORMS = frozenset(
+    {
+        DisciplineForm.reprimand,
+        DisciplineForm.warning,
+        DisciplineForm.dismissal,
+        DisciplineForm.expulsion,
+    }
+)
+ORGANISATION_DISCIPLINE_FORMS = frozenset(
+    {DisciplineForm.reprimand, DisciplineForm.warning, DisciplineForm.dissolution}
+)
+
+
 class Structure(LabelledEnum):
     """Which tree figures are read under (issue 12)."""
 

@@ -88,3 +88,9 @@ class Scorecard(BaseModel):
     recruitment: RecruitmentFigures
     evaluation: EvaluationPublic | None
     suggestion: Suggestion
+    disciplined_organisations: int = Field(
+        description="Organisations below the unit disciplined by a decision of the year."
+    )
+    disciplined_leaders: int = Field(
+        description="People disciplined in the year while holding a post in the unit."
+    )

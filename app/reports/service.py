@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from app.commitments.service import overdue_condition
 from app.core import clock
+from app.disciplines.counts import disciplined_in
 from app.evaluations.schemas import EvaluationPublic
 from app.evaluations.service import suggest
 from app.models import (
@@ -19,6 +20,7 @@ from app.models import (
     CommitmentKind,
     CommitmentStatus,
     Evaluation,
+    PeriodKind,
     Person,
     Structure,
     Unit,
@@ -270,14 +272,23 @@ def commitments_report(
 def scorecard(
     session: Session, *, unit: Unit, year: int, structure: Structure = Structure.as_of
 ) -> Scorecard:
+    assert unit.id is not None
     today = clock.today()
-    top = _unit_on(session, unit, tree_day(year, structure))
+    day = tree_day(year, structure)
+    top = _unit_on(session, unit, day)
     (recruitment,) = recruitment_figures(
         session, units=[top], from_year=year, to_year=year, structure=structure
     )
     evaluation = session.execute(
-        select(Evaluation).where(col(Evaluation.unit_id) == unit.id, col(Evaluation.year) == year)
+        select(Evaluation).where(
+            col(Evaluation.unit_id) == unit.id,
+            col(Evaluation.year) == year,
+            col(Evaluation.period_kind) == PeriodKind.year,
+        )
     ).scalar_one_or_none()
+    disciplined = disciplined_in(
+        session, unit_id=unit.id, start=date(year, 1, 1), end=date(year, 12, 31), tree_day=day
+    )
     return Scorecard(
         unit_id=unit.id,
         code=top.code,
@@ -292,4 +303,6 @@ def scorecard(
         if evaluation
         else None,
         suggestion=suggest(session, unit=unit, year=year, figures=recruitment),
+        disciplined_organisations=disciplined.organisations,
+        disciplined_leaders=disciplined.leaders,
     )

@@ -18,6 +18,7 @@ from app.models.base import LabelledEnum
 
 class RuleDomain(LabelledEnum):
     admission = "admission", "Kết nạp đảng viên"
+    evaluation = "evaluation", "Kiểm điểm, đánh giá, xếp loại tổ chức đảng"
 
 
 @dataclass(frozen=True)

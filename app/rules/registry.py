@@ -2,10 +2,10 @@
 
 from datetime import date
 
-from app.rules import admission
+from app.rules import admission, evaluation
 from app.rules.core import RuleDomain, RuleSet, in_force
 
-RULE_SETS: tuple[RuleSet, ...] = (*admission.RULE_SETS,)
+RULE_SETS: tuple[RuleSet, ...] = (*admission.RULE_SETS, *evaluation.RULE_SETS)
 
 
 def rule_sets(domain: RuleDomain | None = None, on: date | None = None) -> list[RuleSet]:
@@ -19,3 +19,9 @@ def rule_sets(domain: RuleDomain | None = None, on: date | None = None) -> list[
 def admission_rules(day: date) -> RuleSet:
     """The admission rules in force on `day` (a decision's, a proposal's, a ceremony's)."""
     return in_force(rule_sets(RuleDomain.admission), day)
+
+
+def evaluation_rules(period_end: date) -> RuleSet:
+    """The evaluation rules for a period that ends on `period_end` (why its last day:
+    app/rules/evaluation.py)."""
+    return in_force(rule_sets(RuleDomain.evaluation), period_end)

@@ -29,7 +29,8 @@ async def list_rule_sets(
     responses=problem_responses(404),
 )
 async def get_rule_set(code: str) -> RuleSetPublic:
-    """The rule set of that code (e.g. `admission-2025`), with its sources and values."""
+    """The rule set of that code (e.g. `admission-2025`, or the `rule_set` an evaluation or a
+    suggestion names), with its sources and values."""
     for rule_set in RULE_SETS:
         if rule_set.code == code:
             return RuleSetPublic.of(rule_set)

@@ -23,6 +23,7 @@ from app.models import (
     CandidateStage,
     Commitment,
     CommitmentStatus,
+    Discipline,
     Evaluation,
     Position,
     RecruitmentOutcome,
@@ -108,6 +109,12 @@ HOLDINGS: tuple[Holding, ...] = (
         Evaluation,
         lambda day, finished: _year_from(Evaluation.year, day),
         "close the unit after their year",
+    ),
+    Holding(
+        "disciplinary decisions",
+        Discipline,
+        lambda day, finished: col(Discipline.decided_on) >= day,
+        "close the unit after them, or correct their dates",
     ),
     Holding("positions", Position, _terms_from(Position), "change their start or remove them"),
     Holding(

@@ -497,3 +497,74 @@ def test_units_renamed_and_corrected_at_once(http: httpx.Client) -> None:
         versions[-1].code,
         versions[-1].kind,
     )
+
+
+DISCIPLINES = "/api/v1/disciplines"
+ALL_ON_TIME = {"total": 10, "on_time": 10, "exceeded": 3, "behind": 0}
+SCORES_95 = [
+    {"criterion": "commitments", "points": 30},
+    {"criterion": "recruitment", "points": 20},
+    {"criterion": "other_tasks", "points": 45},
+]
+
+
+def test_disciplines_recorded_while_their_superior_is_graded(http: httpx.Client) -> None:
+    """Twenty decisions against the commune's cells at once, while the commune assesses itself
+    on points: no 5xx, every acknowledged decision audited, and the grade counts exactly the
+    decisions committed before it (all of them for the proposal made afterwards). Then every
+    decision corrected and a few deleted at once."""
+    ids = make_line(http)
+    cells = [ids[f"CB{i}"] for i in range(WRITERS)]
+    calls: list[Call] = [
+        (
+            "POST",
+            DISCIPLINES,
+            {
+                "unit_id": cell,
+                "form": "warning",
+                "decision_number": f"{i}-QĐ/ĐU",
+                "decided_on": "2026-05-04",
+                "issued_by_id": ids["DX"],
+            },
+        )
+        for i, cell in enumerate(cells)
+    ]
+    assessment = {
+        "unit_id": ids["DX"],
+        "year": 2026,
+        "scores": SCORES_95,
+        "tasks": ALL_ON_TIME,
+    }
+    responses = burst(http, [*calls, ("POST", "/api/v1/evaluations", assessment)], "discipline")
+    made, assessed = responses[:-1], responses[-1]
+    assert_audited(http, "discipline", made, [(ok_id(r), "create") for r in made])
+    assert all(r.status_code == 201 for r in made)
+    assert assessed.status_code == 201, assessed.text
+    evaluation = assessed.json()
+    counted = next(r for r in evaluation["grade_reasons"] if "bị kỷ luật trong kỳ" in r)
+    before = int(counted.rsplit(" ", 1)[1].rstrip("."))
+    assert evaluation["grade"] == ("excellent" if before == 0 else "good")
+    proposed = http.post(f"/api/v1/evaluations/{evaluation['id']}/proposal", json={"points": 95})
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["grade"] == "good"
+    assert f"kỷ luật trong kỳ: {WRITERS}." in " ".join(proposed.json()["grade_reasons"])
+
+    decisions = [r.json()["id"] for r in made]
+    changes: list[Call] = [
+        ("PATCH", f"{DISCIPLINES}/{d}", {"form": "reprimand"}) for d in decisions
+    ]
+    changes += [("DELETE", f"{DISCIPLINES}/{d}", None) for d in decisions[:NEWCOMERS]]
+    # A deletion racing the change of its record may find it gone: 404 is its answer then.
+    answered = burst(http, changes, "correct", refusals=frozenset({404, 409, 412}))
+    remaining = {d["id"]: d for d in http.get(DISCIPLINES, params={"limit": 500}).json()["items"]}
+    patched, deleted = answered[:WRITERS], answered[WRITERS:]
+    gone = {d for d, r in zip(decisions, deleted, strict=False) if r.is_success}
+    assert set(remaining) == set(decisions) - gone
+    # A change that lost the race to a deletion or was refused as stale changed nothing.
+    for d, response in zip(decisions, patched, strict=True):
+        if d in remaining:
+            assert (remaining[d]["form"] == "reprimand") == response.is_success, d
+    trail = events(http, "discipline")
+    for response in answered:
+        request_id = response.headers["x-request-id"]
+        assert bool(trail.get(request_id)) == response.is_success, request_id

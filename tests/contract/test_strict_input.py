@@ -142,6 +142,25 @@ def world(app: FastAPI, engine: Engine) -> Iterator[tuple[TestClient, dict[str, 
             "evaluation_id": post(
                 "/evaluations", {"unit_id": commune, "year": YEAR, "grade": "good"}
             ),
+            "criteria_set_id": post(
+                "/evaluations/criteria-sets",
+                {
+                    "year": YEAR,
+                    "name": "Bộ tiêu chí",
+                    "criteria": [{"code": "all", "name": "Tất cả", "max_points": 100}],
+                },
+            ),
+            "discipline_id": post(
+                "/disciplines",
+                {
+                    "unit_id": commune,
+                    "person_id": person,
+                    "form": "warning",
+                    "decision_number": "1-QĐ",
+                    "decided_on": f"{YEAR}-03-02",
+                    "issued_by_id": district,
+                },
+            ),
             "user_id": post(
                 "/users",
                 {"username": "strict-user", "full_name": "Người Dùng", "password": "x" * 12},

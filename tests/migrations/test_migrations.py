@@ -3,6 +3,7 @@ one holding data in every table, on both databases."""
 
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,48 @@ def _populate(app: FastAPI, engine: Engine) -> None:
                 json={"unit_id": commune["id"], "year": 2024, "max_percent": 50},
             )
         )
+        criteria = [
+            {"code": "tasks", "name": "Thực hiện nhiệm vụ", "max_points": 60},
+            {
+                "code": "recruitment",
+                "name": "Phát triển đảng viên",
+                "max_points": 40,
+                "measure": "recruitment_achievement",
+            },
+        ]
+        ok(
+            client.post(
+                "/api/v1/evaluations/criteria-sets",
+                json={"year": 2026, "name": "Bộ tiêu chí 2026", "criteria": criteria},
+            )
+        )
+        ok(
+            client.post(
+                "/api/v1/evaluations",
+                json={
+                    "unit_id": cell["id"],
+                    "year": 2026,
+                    "scores": [
+                        {"criterion": "tasks", "points": 55, "evidence": "Biên bản"},
+                        {"criterion": "recruitment", "points": 40},
+                    ],
+                    "tasks": {"total": 4, "on_time": 4, "exceeded": 2, "behind": 0},
+                },
+            )
+        )
+        ok(
+            client.post(
+                "/api/v1/disciplines",
+                json={
+                    "unit_id": cell["id"],
+                    "person_id": person["id"],
+                    "form": "reprimand",
+                    "decision_number": "01-QĐ/ĐU",
+                    "decided_on": "2024-05-02",
+                    "issued_by_id": commune["id"],
+                },
+            )
+        )
         ok(
             client.post(
                 "/api/v1/api-keys", json={"name": "k", "role": "viewer", "unit_id": cell["id"]}
@@ -204,6 +247,12 @@ def test_migrations_round_trip_with_data(
     # Sums over the candidates that a migration fills read as the write paths kept them.
     for name in ("candidate_flow", "candidate_due"):
         assert after[name] == before[name], name
+    # Evaluations made before periods existed are of their year (filled by a migration).
+    assert after["evaluation"]
+    for row in after["evaluation"]:
+        year = row["year"]
+        assert (row["period_kind"], row["period"]) == ("year", str(year)), row
+        assert (row["period_start"], row["period_end"]) == (date(year, 1, 1), date(year, 12, 31))
 
     steps = len(list(ScriptDirectory.from_config(config).walk_revisions()))
     for _ in range(steps):

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.rules import registry
-from app.rules.core import Rule
+from app.rules.core import RuleDomain
 from tests.factories import assert_problem, make_candidate, make_tree
 from tests.helpers import Clock, ok
 from tests.recruitment.test_recruitment import (
@@ -168,14 +168,14 @@ def test_each_date_is_computed_under_the_rules_in_force_on_its_day(
 ) -> None:
     """Were the rules before 1 July 2025 to give the ceremony 10 working days, a decision of
     30 June would be due under them and one of 1 July under Regulation 294-QĐ/TW."""
-    earlier, current = registry.RULE_SETS
+    earlier, current = registry.rule_sets(RuleDomain.admission)
     assert earlier.in_force_to == current.in_force_from == date(2025, 7, 1)
     shorter = tuple(
         replace(rule, fixed=10) if rule.name == "ceremony_working_days" else rule
         for rule in earlier.rules
     )
-    assert all(isinstance(rule, Rule) for rule in shorter)
-    monkeypatch.setattr(registry, "RULE_SETS", (replace(earlier, rules=shorter), current))
+    patched = tuple(replace(s, rules=shorter) if s is earlier else s for s in registry.RULE_SETS)
+    monkeypatch.setattr(registry, "RULE_SETS", patched)
     world = make_tree(client)
     due = {}
     for day in ("2025-06-30", "2025-07-01"):

@@ -110,6 +110,9 @@ def build_tree(session: Session, children: int, tag: str) -> int:
             Evaluation(
                 unit_id=commune,
                 year=2024,
+                period="2024",
+                period_start=date(2024, 1, 1),
+                period_end=date(2024, 12, 31),
                 status=EvaluationStatus.self_assessed,
                 self_grade=Grade.good,
                 self_assessed_by="bi-thu",
@@ -151,6 +154,9 @@ def build_tree(session: Session, children: int, tag: str) -> int:
         Evaluation(
             unit_id=root,
             year=2024,
+            period="2024",
+            period_start=date(2024, 1, 1),
+            period_end=date(2024, 12, 31),
             status=EvaluationStatus.self_assessed,
             self_grade=Grade.good,
             self_assessed_by="bi-thu",

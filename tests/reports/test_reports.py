@@ -27,6 +27,7 @@ from sqlmodel import Session
 from app.access.scope import SYSTEM, Scope
 from app.core.config import settings
 from app.core.db import engine
+from app.evaluations.grading import Tasks, grade_by_points
 from app.models import (
     Candidate,
     CandidateStage,
@@ -45,6 +46,7 @@ from app.models import (
     UnitKind,
 )
 from app.recruitment import calendar, flows
+from app.rules.registry import evaluation_rules
 from app.seed import load_seed
 from app.units.schemas import UnitCreate
 from app.units.service import close_unit, create_unit
@@ -570,6 +572,9 @@ class Builder:
             row = Evaluation(
                 unit_id=e.unit_id,
                 year=e.year,
+                period=str(e.year),
+                period_start=date(e.year, 1, 1),
+                period_end=date(e.year, 12, 31),
                 status=EvaluationStatus(e.status),
                 self_grade=Grade(e.self_grade),
                 self_note=f"Tự đánh giá năm {e.year}",
@@ -864,7 +869,23 @@ class Expect:
                 "decision_note": "Quyết định" if evaluation.decided_grade else None,
             },
             "suggestion": self.suggestion(unit_id, year, recruitment),
+            # The generated world records no disciplinary decision.
+            "disciplined_organisations": 0,
+            "disciplined_leaders": 0,
         }
+
+
+def _period_rules(year: int) -> dict[str, str]:
+    """A year's period and the evaluation rules of its last day (FACTS-2025.md: Regulation
+    124-QĐ/TW from 4 October 2023, 366-QĐ/TW from 30 August 2025)."""
+    code = (
+        "evaluation-366"
+        if year >= 2025
+        else "evaluation-124"
+        if year >= 2023
+        else "evaluation-before-124"
+    )
+    return {"period_kind": "year", "period": str(year), "rule_set": code}
 
 
 def covers(world: World, o: OutcomeRec, c: CandidateRec) -> bool:
@@ -1130,6 +1151,29 @@ def test_scorecard_figures_match_a_count_over_the_generated_tree(
             differences.compare(share in reasons[0], True, f"{where_} reasons")
         registered = f"Cam kết (không tính cam kết đã hủy): {suggestion['commitments']},"
         differences.compare(reasons[1].startswith(registered), True, f"{where_} reasons")
+        # A year ending after 30 August 2025 is graded on points under Regulation 366-QĐ/TW
+        # (issue 13): the figures above are compared, the grade is the one its points, tasks
+        # and disciplines give (the grading rule has tests of its own, tests/evaluations).
+        graded = got["suggestion"]
+        for key in ("period_kind", "period", "rule_set"):
+            differences.compare(graded.pop(key), _period_rules(year)[key], f"{where_} {key}")
+        points_fields = ("points", "criteria_set_id", "criteria", "tasks", "disciplined")
+        on_points = {key: graded.pop(key) for key in points_fields}
+        if year >= 2025:
+            rules = evaluation_rules(date(year, 12, 31))
+            tasks = Tasks(**on_points["tasks"])
+            measured = sum(c["points"] or 0 for c in on_points["criteria"])
+            differences.compare(on_points["points"], round(measured, 2), f"{where_} points")
+            differences.compare(tasks.total, suggestion["commitments"], f"{where_} tasks")
+            expected = grade_by_points(
+                rules, points=on_points["points"], tasks=tasks, disciplined=0
+            ).grade
+            suggestion = want["suggestion"] = suggestion | {
+                "grade": expected.value,
+                "grade_label": expected.label,
+            }
+        else:
+            differences.compare(on_points["criteria"], [], f"{where_} criteria")
         if got["evaluation"] is not None and want["evaluation"] is not None:
             got["evaluation"] = {k: got["evaluation"].get(k) for k in want["evaluation"]}
         differences.compare(got, want, where_)

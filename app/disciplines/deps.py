@@ -1,0 +1,11 @@
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.access.loaders import in_scope, loader
+from app.models import Discipline
+
+# Personal data: read only where the caller's grants cover the unit (404 elsewhere).
+DisciplineDep = Annotated[
+    Discipline, Depends(loader("discipline_id", in_scope(Discipline, "Discipline")))
+]
