@@ -10,7 +10,8 @@ PostgreSQL wait for each other but never deadlock:
    (outcomes, admissions, excellence caps, targets) then see each other's writes, and a move of
    a unit above does not race the sums kept over the line (candidate flows).
 2. Then its own rows: inserts, updates (each checks the record's version), the candidate flow
-   sums (in stage, year and unit order, app/recruitment/flows.py).
+   sums (in stage, year and unit order, app/recruitment/flows.py), then the due-day sums (in
+   day and unit order, app/recruitment/dues.py).
 3. The audit event, and the commit (app/audit/service.py `audited`).
 
 Before step 1 a request may have claimed its `Idempotency-Key` (app/idempotency.py): a row that
