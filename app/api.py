@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Depends
 
 from app.access.deps import get_principal
+from app.approvals.router import router as approvals_router
 from app.audit.router import router as audit_router
 from app.auth.router import auth as auth_router
 from app.auth.router import keys as keys_router
@@ -41,6 +42,7 @@ for router in (
     criteria_router,
     evaluations_router,
     disciplines_router,
+    approvals_router,
     reports_router,
     scorecards_router,
     meta_router,

@@ -81,6 +81,12 @@ TAGS = [
         "Regulation 366-QĐ/TW.",
     },
     {
+        "name": "approvals",
+        "description": "A unit's figures for a period submitted to its superior and approved "
+        "bottom-up; approved figures are locked (409 `/problems/period-locked`) unless a lock "
+        "exception allows writes; the completeness of a subtree's submissions.",
+    },
+    {
         "name": "reports",
         "description": "Rollups over a subtree and a period, as JSON, CSV (UTF-8 with BOM) or "
         "XLSX with Vietnamese headers.",

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     # (app/rules/evaluation.py) and the default of a cap a superior records.
     evaluation_excellent_cap_percent: Annotated[int, Field(ge=0, le=100)] = 20
 
+    # Approvals (app/approvals/): a submission is on time within this many days after its
+    # period ends. No source in FACTS-2025.md sets such a deadline: Cam Kết's default, a
+    # setting, never presented as a rule of the Party.
+    approval_due_days: Annotated[int, Field(ge=0, le=366)] = 30
+    # Entry of a period's figures closes this many days after the period ends (DHIS2's
+    # "expiry days"), unless a lock exception covers the unit; unset (the default): entry
+    # stays open until an approval locks it.
+    approval_entry_closes_days: Annotated[int | None, Field(ge=0, le=3660)] = None
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _addresses_or_networks(cls, value: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +30,10 @@ class FieldProblem(BaseModel):
 
 
 class Problem(BaseModel):
-    """An `application/problem+json` body (RFC 9457)."""
+    """An `application/problem+json` body (RFC 9457); a kind of problem may add members of its
+    own (RFC 9457 extension members), e.g. `approval` for `/problems/period-locked`."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="A URI reference naming the kind of problem.")
     title: str = Field(description="A short summary of the kind of problem.")
@@ -57,11 +60,13 @@ class AppError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.extensions = extensions
 
 
 class NotFoundError(AppError):
@@ -160,8 +165,10 @@ def problem_response(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(
+        **(extensions or {}),
         type=type_,
         title=title or HTTPStatus(status).phrase,
         status=status,
@@ -198,6 +205,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         errors=exc.errors,
         headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 

@@ -3,6 +3,8 @@ from pydantic import BaseModel
 
 from app.commitments.workflow import Side
 from app.models import (
+    ApprovalAction,
+    ApprovalStatus,
     CandidateAction,
     CandidateAlert,
     CandidateStage,
@@ -48,6 +50,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "period_kind": PeriodKind,
     "criterion_measure": CriterionMeasure,
     "discipline_form": DisciplineForm,
+    "approval_status": ApprovalStatus,
+    "approval_action": ApprovalAction,
 }
 
 

@@ -1,5 +1,6 @@
 """Every table of the service. Domain packages import from here, never the reverse."""
 
+from app.models.approval import Approval, LockException
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import (
     USERNAME_MAX_LENGTH,
@@ -20,6 +21,8 @@ from app.models.enums import (
     ORGANISATION_DISCIPLINE_FORMS,
     PERSON_DISCIPLINE_FORMS,
     POST_UNIT_KINDS,
+    ApprovalAction,
+    ApprovalStatus,
     CandidateAction,
     CandidateAlert,
     CandidateStage,
@@ -85,6 +88,9 @@ __all__ = [
     "USERNAME_MAX_LENGTH",
     "USERNAME_PATTERN",
     "ApiKey",
+    "Approval",
+    "ApprovalAction",
+    "ApprovalStatus",
     "AreaOfCharge",
     "AreaOfChargeBase",
     "AuditEvent",
@@ -118,6 +124,7 @@ __all__ = [
     "GrantBase",
     "IdempotencyRecord",
     "LineageKind",
+    "LockException",
     "PeriodKind",
     "Person",
     "PersonBase",

@@ -184,3 +184,23 @@ class Structure(LabelledEnum):
 
     as_of = "as_of", "Theo cơ cấu tổ chức của kỳ báo cáo"
     current = "current", "Theo cơ cấu tổ chức hiện nay"
+
+
+class ApprovalStatus(LabelledEnum):
+    """Where a unit's figures for a period stand with its superior (bottom-up, like DHIS2's data
+    approval, FACTS-2025.md "What peers offer"); only `approved` locks them."""
+
+    submitted = "submitted", "Đã gửi"
+    approved = "approved", "Đã phê duyệt"
+    returned = "returned", "Trả lại"
+    withdrawn = "withdrawn", "Đã rút phê duyệt"
+
+
+class ApprovalAction(LabelledEnum):
+    """A step of an approval: the superior approves or returns a submission, withdraws an
+    approval; the unit submits again after a return or a withdrawal."""
+
+    approve = "approve", "Phê duyệt"
+    return_ = "return", "Trả lại"
+    withdraw = "withdraw", "Rút phê duyệt"
+    resubmit = "resubmit", "Gửi lại"

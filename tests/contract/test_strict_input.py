@@ -168,6 +168,7 @@ def world(app: FastAPI, engine: Engine) -> Iterator[tuple[TestClient, dict[str, 
             "key_id": post(
                 "/api-keys", {"role": "viewer", "unit_id": commune, "name": "Bảng tính"}
             ),
+            "approval_id": post("/approvals", {"unit_id": commune, "period": str(YEAR)}),
         }
         yield client, ids
     empty_all_tables(engine)

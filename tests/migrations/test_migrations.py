@@ -173,6 +173,26 @@ def _populate(app: FastAPI, engine: Engine) -> None:
                 "/api/v1/api-keys", json={"name": "k", "role": "viewer", "unit_id": cell["id"]}
             )
         )
+        approval = ok(
+            client.post("/api/v1/approvals", json={"unit_id": cell["id"], "period": "2024"})
+        )
+        ok(
+            client.post(
+                f"/api/v1/approvals/{approval['id']}/transitions", json={"action": "approve"}
+            ),
+            200,
+        )
+        ok(
+            client.post(
+                "/api/v1/approvals/exceptions",
+                json={
+                    "unit_id": cell["id"],
+                    "period": "2024",
+                    "until": "2030-12-31",
+                    "reason": "Bổ sung số liệu",
+                },
+            )
+        )
         refused = client.post(
             "/api/v1/auth/token", data={"username": "migration-admin", "password": "wrong!"}
         )

@@ -1,0 +1,12 @@
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.access.loaders import in_scope, loader
+from app.models import Approval, LockException
+
+ApprovalDep = Annotated[Approval, Depends(loader("approval_id", in_scope(Approval, "Approval")))]
+LockExceptionDep = Annotated[
+    LockException,
+    Depends(loader("exception_id", in_scope(LockException, "LockException"))),
+]
