@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.commitments.schemas import (
     CommitmentCreate,
@@ -210,6 +211,7 @@ def create_commitment(
     with audited(
         session, scope=scope, action="create", entity=commitment, lines=[commitment.unit_id]
     ):
+        require_unlocked(session, unit_id=commitment.unit_id, year=commitment.year)
         _check(session, scope, commitment)
         session.add(commitment)
     return commitment
@@ -237,7 +239,9 @@ def update_commitment(
         # Checked before any flush: a bad reference answers 422, not an integrity error.
         session.no_autoflush,
     ):
+        require_unlocked(session, unit_id=commitment.unit_id, year=commitment.year)
         if commitment.apply(changes):
+            require_unlocked(session, unit_id=commitment.unit_id, year=commitment.year)
             _check(session, scope, commitment)
     return commitment
 
@@ -271,6 +275,7 @@ def transition(
     ) as before:
         assert before is not None
         _require_open(session, commitment, rule.target)
+        require_unlocked(session, unit_id=commitment.unit_id, year=commitment.year)
         commitment.apply(changes)
         session.add(
             CommitmentEvent(
@@ -339,6 +344,7 @@ def add_progress(
         ).scalar_one()
         carrier = carried_to or commitment.unit_id
         require_open(session, carrier, on=update_in.reported_on, what="progress report")
+        require_unlocked(session, unit_id=commitment.unit_id, year=commitment.year)
         session.add(update)
         session.flush()
         # The latest assessed report sets the progress, whatever order reports arrive in.

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.core.errors import InvalidReferenceError, InvalidValueError
 from app.core.pagination import PageParams, paginate
@@ -90,6 +91,7 @@ def create_discipline(
         entity=discipline,
         lines=[discipline.unit_id, discipline.issued_by_id],
     ):
+        require_unlocked(session, unit_id=discipline.unit_id, day=discipline.decided_on)
         _check(session, discipline)
         session.add(discipline)
     return discipline
@@ -111,7 +113,10 @@ def update_discipline(
         entity=discipline,
         lines=[discipline.unit_id, discipline.issued_by_id, changes.get("issued_by_id")],
     ):
+        # Counted in the evaluation of its day's period: both days, and both units, are checked.
+        require_unlocked(session, unit_id=discipline.unit_id, day=discipline.decided_on)
         if discipline.apply(changes):
+            require_unlocked(session, unit_id=discipline.unit_id, day=discipline.decided_on)
             _check(session, discipline)
     return discipline
 
@@ -126,4 +131,5 @@ def delete_discipline(session: Session, *, scope: Scope, discipline: Discipline)
         entity=discipline,
         lines=[discipline.unit_id, discipline.issued_by_id],
     ):
+        require_unlocked(session, unit_id=discipline.unit_id, day=discipline.decided_on)
         session.delete(discipline)

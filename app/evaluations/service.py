@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.commitments.workflow import FINISHED
 from app.core import clock
@@ -225,6 +226,16 @@ def _graded(
     return graded
 
 
+def _require_unlocked(session: Session, evaluation: Evaluation) -> None:
+    """An evaluation is a figure of its unit's period (app/approvals/locks.py)."""
+    require_unlocked(
+        session,
+        unit_id=evaluation.unit_id,
+        first=evaluation.period_start,
+        last=evaluation.period_end,
+    )
+
+
 def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessmentIn) -> Evaluation:
     scope.named_unit(assessment_in.unit_id)
     scope.require_write(assessment_in.unit_id, "assess this unit")
@@ -254,6 +265,7 @@ def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessment
     with audited(
         session, scope=scope, action="create", entity=evaluation, lines=[evaluation.unit_id]
     ):
+        _require_unlocked(session, evaluation)
         require_open(
             session, evaluation.unit_id, on=period.start, what=f"evaluation of {period.key}"
         )
@@ -293,6 +305,7 @@ def _save(
     with audited(
         session, scope=scope, action=action, entity=evaluation, lines=[evaluation.unit_id]
     ):
+        _require_unlocked(session, evaluation)
         evaluation.apply(changes)
     return evaluation
 
@@ -320,6 +333,7 @@ def update_self_assessment(
     with audited(
         session, scope=scope, action="update", entity=evaluation, lines=[evaluation.unit_id]
     ):
+        _require_unlocked(session, evaluation)
         rescored = update_in.scores is not None or (
             evaluation.scores is not None and ("tasks" in sent or "grade" in sent)
         )
@@ -406,6 +420,7 @@ def propose(
     with audited(
         session, scope=scope, action="propose", entity=evaluation, lines=[evaluation.unit_id]
     ):
+        _require_unlocked(session, evaluation)
         changes = _step(session, evaluation, grade_in, "proposed")
         evaluation.apply(
             changes
@@ -533,6 +548,7 @@ def decide(
     with audited(
         session, scope=scope, action="decide", entity=evaluation, lines=[evaluation.unit_id]
     ):
+        _require_unlocked(session, evaluation)
         changes = _step(session, evaluation, grade_in, "decided")
         _check_decision_cap(session, evaluation, parent_id, changes["decided_grade"])
         evaluation.apply(

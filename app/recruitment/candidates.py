@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
@@ -217,6 +218,7 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
         require_open(session, unit.id, on=None, what="candidate in the pipeline")
         if candidate_in.source_since > clock.today():
             raise InvalidValueError("source_since", "The date lies in the future.")
+        require_unlocked(session, unit_id=unit.id, day=candidate_in.source_since)
         _check(session, candidate)
         session.add(candidate)
         flows.record(
@@ -457,6 +459,7 @@ def transition(
     ) as before:
         assert before is not None
         require_open(session, candidate.unit_id, on=step_in.on, what="candidate step")
+        require_unlocked(session, unit_id=candidate.unit_id, day=step_in.on)
         stage = step.stage_after(candidate.stage)
         changes = _step_changes(session, candidate, step_in) | {"stage": stage}
         flows_before, due_before = flows.flows_of(candidate), dues.due_of(candidate)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.access.scope import REPORT_ROLES, Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.core import clock
 from app.core.errors import ConflictError, InvalidValueError
@@ -104,6 +105,12 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
         )
 
 
+def _require_unlocked(session: Session, outcome: RecruitmentOutcome) -> None:
+    require_unlocked(
+        session, unit_id=outcome.unit_id, first=outcome.period_start, last=outcome.period_end
+    )
+
+
 def create_outcome(
     session: Session, *, scope: Scope, outcome_in: OutcomeCreate
 ) -> RecruitmentOutcome:
@@ -111,6 +118,7 @@ def create_outcome(
     scope.require_write(outcome_in.unit_id, "report admissions of this unit", REPORT_ROLES)
     outcome = RecruitmentOutcome.model_validate(outcome_in)
     with audited(session, scope=scope, action="create", entity=outcome, lines=[outcome.unit_id]):
+        _require_unlocked(session, outcome)
         _check(session, outcome)
         session.add(outcome)
     return outcome
@@ -124,7 +132,9 @@ def update_outcome(
         audited(session, scope=scope, action="update", entity=outcome, lines=[outcome.unit_id]),
         session.no_autoflush,
     ):
+        _require_unlocked(session, outcome)
         if outcome.apply(outcome_in.model_dump(exclude_unset=True)):
+            _require_unlocked(session, outcome)
             _check(session, outcome)
     return outcome
 
@@ -132,4 +142,5 @@ def update_outcome(
 def delete_outcome(session: Session, *, scope: Scope, outcome: RecruitmentOutcome) -> None:
     scope.require_write(outcome.unit_id, "remove admissions of this unit", REPORT_ROLES)
     with audited(session, scope=scope, action="delete", entity=outcome, lines=[outcome.unit_id]):
+        _require_unlocked(session, outcome)
         session.delete(outcome)

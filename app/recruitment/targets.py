@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited, record_event, snapshot
 from app.core.errors import ConflictError, InvalidRowsError
 from app.core.pagination import PageParams, paginate
@@ -107,6 +108,7 @@ def create_target(session: Session, *, scope: Scope, target_in: TargetCreate) ->
     target = RecruitmentTarget.model_validate(target_in)
     with audited(session, scope=scope, action="create", entity=target, lines=[unit.id]):
         require_open(session, unit.id, on=year_start(target.year), what="target for the year")
+        require_unlocked(session, unit_id=unit.id, year=target.year)
         existing = _find(session, target_in.unit_id, target_in.year)
         if existing is not None:
             raise ConflictError(
@@ -126,6 +128,7 @@ def update_target(
         require_open(
             session, target.unit_id, on=year_start(target.year), what="target for the year"
         )
+        require_unlocked(session, unit_id=target.unit_id, year=target.year)
         target.apply(target_in.model_dump(exclude_unset=True))
     return target
 
@@ -134,6 +137,7 @@ def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) 
     parent_id = session.get_one(Unit, target.unit_id).parent_id
     scope.require_write(parent_id, "remove this unit's targets (its parent's managers do)")
     with audited(session, scope=scope, action="delete", entity=target, lines=[target.unit_id]):
+        require_unlocked(session, unit_id=target.unit_id, year=target.year)
         session.delete(target)
 
 
@@ -197,6 +201,8 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
         raise InvalidRowsError(
             f"{len(problems)} of {len(rows)} rows are wrong: nothing was written.", problems
         )
+    for row in rows:
+        require_unlocked(session, unit_id=row.unit_id, year=allocation_in.year)
     existing = {
         t.unit_id: t
         for t in session.execute(

@@ -72,6 +72,8 @@ class OperationRefusedError(AppError):
                     "type": "conflict" if error.status == 409 else "value",
                 }
             ],
+            # The members the operation's own problem adds (the approval a lock names).
+            extensions=error.extensions,
         )
         self.status, self.title, self.type = error.status, error.title, error.type
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlmodel import Session, col
 
 from app.access.scope import Scope
+from app.approvals.locks import require_unlocked
 from app.audit.service import audited, record_event, snapshot
 from app.commitments.workflow import FINISHED
 from app.core import clock
@@ -340,6 +341,9 @@ def move(session: Session, *, unit: Unit, parent_id: int | None, on: date) -> No
                 f"Unit {new_parent.code} lies in the subtree of {unit.code}: "
                 "that would make a cycle."
             )
+    # The figures of `on`'s period move with the subtree, out of the old line into the new.
+    require_unlocked(session, unit_id=unit.id, day=on)
+    require_unlocked(session, unit_id=parent_id, day=on)
     rehang(session, unit=unit, new_parent=new_parent, on=on)
     unit.apply({"parent_id": parent_id})
 
@@ -374,6 +378,8 @@ def close(
         raise InvalidValueError(
             "valid_to", f"valid_to must be after valid_from ({unit.valid_from})."
         )
+    # A close (and a merge's successor) re-attributes the unit's figures from its day.
+    require_unlocked(session, unit_id=unit.id, day=valid_to)
     open_children = session.execute(
         select(func.count()).where(col(Unit.parent_id) == unit.id, _not_closed(valid_to))
     ).scalar_one()

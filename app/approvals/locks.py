@@ -1,0 +1,122 @@
+"""The one check every write of a period's figures makes: is the period approved for the
+written unit (by its own approval or by that of a unit above it)?
+
+Called by each write path inside its `audited` block, that is after it has locked its units'
+lines (app/tree/lineage.py): an approval locks the approved unit's line too, and a unit's line
+holds every unit above it, so an approval and a write below it take their turns on the
+approved unit's row. The approvals are also read `FOR SHARE` on PostgreSQL, so that a write to
+a unit that has since left the approved unit's subtree (its line no longer holds it) still
+waits for an approval being decided and then reads its outcome.
+
+Which approvals lock a unit: those of the unit itself and of every unit above it in the tree
+of the approval's period's last day (the tree its figures are read under), whose period meets
+the days written. A lock exception for the written unit and the approval's period, until a day
+not yet past, lets the write through.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.core import clock
+from app.core.errors import ConflictError
+from app.models import Approval, ApprovalStatus, LockException, UnitClosure
+
+
+class PeriodLockedError(ConflictError):
+    type = "/problems/period-locked"
+    title = "Period Locked"
+
+    def __init__(self, approval: Approval, unit_id: int) -> None:
+        below = "" if approval.unit_id == unit_id else f", above unit {unit_id}"
+        super().__init__(
+            f"The figures of unit {approval.unit_id} for {approval.period} are approved "
+            f"(approval {approval.id}{below}): withdraw the approval or ask the superior for a "
+            "lock exception first.",
+            extensions={
+                "approval": {
+                    "id": approval.id,
+                    "unit_id": approval.unit_id,
+                    "period": approval.period,
+                }
+            },
+        )
+
+
+def approvals_over(
+    unit_id: int, first: date, last: date, *, status: ApprovalStatus | None = None
+) -> sa.Select[Approval]:
+    """Approvals of `unit_id` or of a unit above it in their period's tree, for a period
+    meeting first..last."""
+    statement = (
+        select(Approval)
+        .join(
+            UnitClosure,
+            sa.and_(
+                col(UnitClosure.ancestor_id) == col(Approval.unit_id),
+                col(UnitClosure.descendant_id) == unit_id,
+                # The tree of the period's last day: no change takes effect after today, so a
+                # row in force today is in force on a later last day too.
+                col(UnitClosure.valid_from) <= col(Approval.period_end),
+                col(UnitClosure.valid_to) > col(Approval.period_end),
+            ),
+        )
+        .where(col(Approval.period_start) <= last, col(Approval.period_end) >= first)
+    )
+    if status is not None:
+        statement = statement.where(col(Approval.status) == status)
+    # The nearest first: a refusal names the unit's own approval before those above.
+    return statement.order_by(col(UnitClosure.depth), col(Approval.id))
+
+
+def _excepted(session: Session, unit_id: int, periods: set[str]) -> set[str]:
+    if not periods:
+        return set()
+    rows = session.execute(
+        select(col(LockException.period)).where(
+            col(LockException.unit_id) == unit_id,
+            col(LockException.period).in_(sorted(periods)),
+            col(LockException.until) >= clock.today(),
+        )
+    )
+    return set(rows.scalars())
+
+
+def require_unlocked(
+    session: Session,
+    *,
+    unit_id: int | None,
+    day: date | None = None,
+    year: int | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> None:
+    """409 `/problems/period-locked` when an approved period meeting the days written (one
+    `day`, a `year`, or `first`..`last`) covers `unit_id`; call it under the line lock."""
+    if unit_id is None:
+        return
+    if day is not None:
+        first = last = day
+    elif year is not None:
+        first, last = date(year, 1, 1), date(year, 12, 31)
+    assert first is not None
+    assert last is not None
+    # Every status, read FOR SHARE: an approval being decided is waited for, then re-read.
+    statement = (
+        approvals_over(unit_id, first, last)
+        .with_for_update(read=True, of=Approval)
+        .execution_options(populate_existing=True)
+    )
+    approved = [
+        approval
+        for approval in session.execute(statement).scalars()
+        if approval.status == ApprovalStatus.approved
+    ]
+    if not approved:
+        return
+    excepted = _excepted(session, unit_id, {approval.period for approval in approved})
+    for approval in approved:
+        if approval.period not in excepted:
+            raise PeriodLockedError(approval, unit_id)
