@@ -15,6 +15,7 @@ from app.approvals.schemas import (
     LockExceptionPublic,
 )
 from app.approvals.service import ApprovalFilters
+from app.core import clock
 from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
@@ -22,6 +23,16 @@ from app.core.pagination import Page, PageDep
 from app.core.schemas import IdQuery, RequiredIdQuery
 from app.idempotency import IDEMPOTENT
 from app.models import Approval, ApprovalStatus, LockException
+from app.reports.export import (
+    EXPORT_RESPONSES,
+    Column,
+    ExportFormat,
+    Sheet,
+    export,
+    negotiate,
+    text,
+    title_lines,
+)
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
 
@@ -88,18 +99,57 @@ def submit(
     "/completeness",
     response_model=Completeness,
     summary="Completeness of the submissions of a subtree for a period",
-    responses=problem_responses(404),
+    responses=EXPORT_RESPONSES | problem_responses(404),
 )
 def completeness(
+    request: Request,
     session: SnapshotSessionDep,
     scope: ScopeDep,
     root_id: RequiredIdQuery,
     period: RequiredPeriodQuery,
-) -> Completeness:
+    fmt: Annotated[
+        ExportFormat | None, Query(alias="format", description="json (default), csv or xlsx.")
+    ] = None,
+) -> Any:
     """Every unit open during the period in the root's subtree (the period's tree) is
     expected: how many submitted, were approved, submitted on time (by `due_on`) or late, and
-    which never did (missing); then each unit with its status."""
-    return service.completeness(session, scope=scope, root_id=root_id, period_key=period)
+    which never did (missing); then each unit with its status. CSV and XLSX list the units
+    under the totals, with Vietnamese headers."""
+    report = service.completeness(session, scope=scope, root_id=root_id, period_key=period)
+    chosen = negotiate(request, fmt)
+    if chosen == ExportFormat.json:
+        return report
+    root = scope.unit(root_id)
+    return export(
+        chosen, [_completeness_sheet(report, root.name)], f"hoan-thanh-{root.code}-{period}"
+    )
+
+
+def _completeness_sheet(report: Completeness, root_name: str) -> Sheet:
+    totals = (
+        f"Phải gửi: {report.expected} · Đã gửi: {report.submitted} · Đã phê duyệt: "
+        f"{report.approved} · Đúng hạn: {report.on_time} · Trễ hạn: {report.late} · "
+        f"Chưa gửi: {report.missing}"
+    )
+    return Sheet(
+        name="Tiến độ gửi số liệu",
+        title=[
+            *title_lines("Tiến độ gửi số liệu", root_name, f"Kỳ {report.period}", clock.today()),
+            totals,
+        ],
+        columns=[
+            text("Mã đơn vị", lambda row: row.code, 14),
+            text("Tên đơn vị", lambda row: row.name),
+            text("Trạng thái", lambda row: row.status.label if row.status else "Chưa gửi", 16),
+            Column("Ngày gửi", lambda row: row.first_submitted_on, 12, number=False),
+            text(
+                "Đúng hạn",
+                lambda row: "" if row.on_time is None else ("Có" if row.on_time else "Không"),
+                10,
+            ),
+        ],
+        rows=report.units,
+    )
 
 
 @router.get(
