@@ -102,12 +102,25 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return now
 
 
+def _free_port() -> int:
+    """Any free port, or the first free one of TEST_LIVE_PORTS (`8620-8629`) when a machine
+    shared with other test runs sets a range."""
+    first, _, last = os.environ.get("TEST_LIVE_PORTS", "0-0").partition("-")
+    for candidate in range(int(first), int(last or first) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = probe.getsockname()[1]
+            return port
+    raise RuntimeError(f"no free port in TEST_LIVE_PORTS={os.environ['TEST_LIVE_PORTS']}")
+
+
 @pytest.fixture
 def live_server(app: FastAPI, engine: Engine) -> Iterator[str]:
     """The app served by uvicorn on a free port, for clients that need real concurrency."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
