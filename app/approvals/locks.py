@@ -12,15 +12,20 @@ Which approvals lock a unit: those of the unit itself and of every unit above it
 of the approval's period's last day (the tree its figures are read under), whose period meets
 the days written. A lock exception for the written unit and the approval's period, until a day
 not yet past, lets the write through.
+
+With `CAMKET_APPROVAL_ENTRY_CLOSES_DAYS` set (DHIS2's expiry days; unset by default), entry of a
+year's figures also closes that many days after the year ends, approved or not (409
+`/problems/entry-closed`), unless a lock exception for the unit and the year covers today.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.core import clock
+from app.core.config import settings
 from app.core.errors import ConflictError
 from app.models import Approval, ApprovalStatus, LockException, UnitClosure
 
@@ -42,6 +47,19 @@ class PeriodLockedError(ConflictError):
                     "period": approval.period,
                 }
             },
+        )
+
+
+class EntryClosedError(ConflictError):
+    type = "/problems/entry-closed"
+    title = "Entry Closed"
+
+    def __init__(self, unit_id: int, period: str, closed_on: date) -> None:
+        super().__init__(
+            f"Entry of {period}'s figures closed on {closed_on} "
+            f"(CAMKET_APPROVAL_ENTRY_CLOSES_DAYS={settings.approval_entry_closes_days} days "
+            f"after the period): ask the superior of unit {unit_id} for a lock exception.",
+            extensions={"period": period, "closed_on": closed_on.isoformat()},
         )
 
 
@@ -114,9 +132,20 @@ def require_unlocked(
         for approval in session.execute(statement).scalars()
         if approval.status == ApprovalStatus.approved
     ]
-    if not approved:
+    year_key = str(first.year)
+    closes_after = settings.approval_entry_closes_days
+    closed_on = None
+    if closes_after is not None:
+        # The earliest year written closes first.
+        closed_on = date(first.year, 12, 31) + timedelta(days=closes_after + 1)
+        if clock.today() < closed_on:
+            closed_on = None
+    if not approved and closed_on is None:
         return
-    excepted = _excepted(session, unit_id, {approval.period for approval in approved})
+    periods = {approval.period for approval in approved} | ({year_key} if closed_on else set())
+    excepted = _excepted(session, unit_id, periods)
     for approval in approved:
         if approval.period not in excepted:
             raise PeriodLockedError(approval, unit_id)
+    if closed_on is not None and year_key not in excepted:
+        raise EntryClosedError(unit_id, year_key, closed_on)

@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.core.config import settings
 from tests.factories import (
     assert_problem,
     commitment_body,
@@ -30,6 +31,7 @@ from tests.factories import (
     make_target,
     make_tree,
     make_unit,
+    outcome_body,
 )
 from tests.helpers import AUDIT, Clock, ok
 
@@ -387,3 +389,43 @@ def test_a_lock_exception_lets_one_unit_write_until_its_end(
     clock.day = date(2026, 2, 21)
     assert assert_problem(write(client, world), 409)["type"] == LOCKED_TYPE
     assert approvals["commune"]["status"] == "approved"
+
+
+def test_entry_closes_days_after_the_period_unless_excepted(
+    client: TestClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CAMKET_APPROVAL_ENTRY_CLOSES_DAYS (unset by default): entry of a year's figures closes
+    that many days after the year, approved or not, unless a lock exception covers the unit."""
+    monkeypatch.setattr(settings, "approval_entry_closes_days", 30)
+    world = make_tree(client)
+    cell = world["cell_a"]
+    clock.day = date(2026, 1, 30)  # the 30th day after 2025
+    make_outcome(client, cell, "2025-10-01", "2025-10-31")
+    clock.day = date(2026, 1, 31)
+    closed = assert_problem(
+        client.post(
+            f"{API}/recruitment/outcomes", json=outcome_body(cell, "2025-11-01", "2025-11-30")
+        ),
+        409,
+    )
+    assert (closed["type"], closed["period"], closed["closed_on"]) == (
+        "/problems/entry-closed",
+        "2025",
+        "2026-01-31",
+    )
+    make_outcome(client, cell, "2026-01-01", "2026-01-31")  # this year's stay open
+    exception = {
+        "unit_id": cell["id"],
+        "period": "2025",
+        "until": "2026-02-05",
+        "reason": "Nhập bổ sung",
+    }
+    ok(client.post(f"{APPROVALS}/exceptions", json=exception), 201)
+    make_outcome(client, cell, "2025-11-01", "2025-11-30")
+    assert_problem(
+        client.post(
+            f"{API}/recruitment/targets",
+            json={"unit_id": world["cell_b"]["id"], "year": 2025, "target": 1},
+        ),
+        409,
+    )
