@@ -18,7 +18,9 @@ year's figures also closes that many days after the year ends, approved or not (
 `/problems/entry-closed`), unless a lock exception for the unit and the year covers today.
 """
 
+from collections.abc import Collection
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -63,18 +65,16 @@ class EntryClosedError(ConflictError):
         )
 
 
-def approvals_over(
-    unit_id: int, first: date, last: date, *, status: ApprovalStatus | None = None
-) -> sa.Select[Approval]:
-    """Approvals of `unit_id` or of a unit above it in their period's tree, for a period
-    meeting first..last."""
+def approvals_over(unit_ids: Collection[int], first: date, last: date) -> Any:
+    """Approvals of the units or of a unit above them in their period's tree, for a period
+    meeting first..last, each with the unit of `unit_ids` it covers."""
     statement = (
-        select(Approval)
+        select(Approval, col(UnitClosure.descendant_id))
         .join(
             UnitClosure,
             sa.and_(
                 col(UnitClosure.ancestor_id) == col(Approval.unit_id),
-                col(UnitClosure.descendant_id) == unit_id,
+                col(UnitClosure.descendant_id).in_(sorted(unit_ids)),
                 # The tree of the period's last day: no change takes effect after today, so a
                 # row in force today is in force on a later last day too.
                 col(UnitClosure.valid_from) <= col(Approval.period_end),
@@ -83,37 +83,43 @@ def approvals_over(
         )
         .where(col(Approval.period_start) <= last, col(Approval.period_end) >= first)
     )
-    if status is not None:
-        statement = statement.where(col(Approval.status) == status)
     # The nearest first: a refusal names the unit's own approval before those above.
-    return statement.order_by(col(UnitClosure.depth), col(Approval.id))
+    return statement.order_by(
+        col(UnitClosure.descendant_id), col(UnitClosure.depth), col(Approval.id)
+    )
 
 
-def _excepted(session: Session, unit_id: int, periods: set[str]) -> set[str]:
+def _excepted(
+    session: Session, unit_ids: Collection[int], periods: set[str]
+) -> set[tuple[int, str]]:
+    """The (unit, period) pairs a lock exception lets through today."""
     if not periods:
         return set()
     rows = session.execute(
-        select(col(LockException.period)).where(
-            col(LockException.unit_id) == unit_id,
+        select(col(LockException.unit_id), col(LockException.period)).where(
+            col(LockException.unit_id).in_(sorted(unit_ids)),
             col(LockException.period).in_(sorted(periods)),
             col(LockException.until) >= clock.today(),
         )
     )
-    return set(rows.scalars())
+    return {(unit_id, period) for unit_id, period in rows}
 
 
 def require_unlocked(
     session: Session,
     *,
-    unit_id: int | None,
+    unit_id: int | None = None,
+    unit_ids: Collection[int] = (),
     day: date | None = None,
     year: int | None = None,
     first: date | None = None,
     last: date | None = None,
 ) -> None:
     """409 `/problems/period-locked` when an approved period meeting the days written (one
-    `day`, a `year`, or `first`..`last`) covers `unit_id`; call it under the line lock."""
-    if unit_id is None:
+    `day`, a `year`, or `first`..`last`) covers `unit_id` or any of `unit_ids` (checked in one
+    statement, however many); call it under the line lock."""
+    units = sorted({*unit_ids, *([unit_id] if unit_id is not None else [])})
+    if not units:
         return
     if day is not None:
         first = last = day
@@ -123,13 +129,13 @@ def require_unlocked(
     assert last is not None
     # Every status, read FOR SHARE: an approval being decided is waited for, then re-read.
     statement = (
-        approvals_over(unit_id, first, last)
+        approvals_over(units, first, last)
         .with_for_update(read=True, of=Approval)
         .execution_options(populate_existing=True)
     )
     approved = [
-        approval
-        for approval in session.execute(statement).scalars()
+        (approval, covered)
+        for approval, covered in session.execute(statement)
         if approval.status == ApprovalStatus.approved
     ]
     year_key = str(first.year)
@@ -142,10 +148,12 @@ def require_unlocked(
             closed_on = None
     if not approved and closed_on is None:
         return
-    periods = {approval.period for approval in approved} | ({year_key} if closed_on else set())
-    excepted = _excepted(session, unit_id, periods)
-    for approval in approved:
-        if approval.period not in excepted:
-            raise PeriodLockedError(approval, unit_id)
-    if closed_on is not None and year_key not in excepted:
-        raise EntryClosedError(unit_id, year_key, closed_on)
+    periods = {approval.period for approval, _ in approved} | ({year_key} if closed_on else set())
+    excepted = _excepted(session, units, periods)
+    for approval, covered in approved:
+        if (covered, approval.period) not in excepted:
+            raise PeriodLockedError(approval, covered)
+    if closed_on is not None:
+        for unit in units:
+            if (unit, year_key) not in excepted:
+                raise EntryClosedError(unit, year_key, closed_on)

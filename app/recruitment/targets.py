@@ -201,8 +201,7 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
         raise InvalidRowsError(
             f"{len(problems)} of {len(rows)} rows are wrong: nothing was written.", problems
         )
-    for row in rows:
-        require_unlocked(session, unit_id=row.unit_id, year=allocation_in.year)
+    require_unlocked(session, unit_ids=seen, year=allocation_in.year)
     existing = {
         t.unit_id: t
         for t in session.execute(
