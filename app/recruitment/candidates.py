@@ -459,9 +459,14 @@ def transition(
     ) as before:
         assert before is not None
         require_open(session, candidate.unit_id, on=step_in.on, what="candidate step")
-        require_unlocked(session, unit_id=candidate.unit_id, day=step_in.on)
         stage = step.stage_after(candidate.stage)
         changes = _step_changes(session, candidate, step_in) | {"stage": stage}
+        # A recognition dates the member official at the end of probation, which may lie in
+        # an earlier, approved period than the decision: the lock covers both.
+        official = changes.get("official_on") or step_in.on
+        require_unlocked(
+            session, unit_id=candidate.unit_id, first=min(official, step_in.on), last=step_in.on
+        )
         flows_before, due_before = flows.flows_of(candidate), dues.due_of(candidate)
         candidate.apply(changes)
         flows.record(

@@ -23,6 +23,7 @@ from app.core.config import settings
 from tests.factories import (
     assert_problem,
     commitment_body,
+    make_admitted,
     make_candidate,
     make_commitment,
     make_directive,
@@ -429,3 +430,21 @@ def test_entry_closes_days_after_the_period_unless_excepted(
         ),
         409,
     )
+
+
+def test_a_late_recognition_cannot_make_an_approved_year_official(client: TestClient) -> None:
+    """Probation ended in 2025, which is approved; the recognition decided in 2026 would date
+    the member official in 2025 (Guidance 06-HD/TW): refused while 2025 stands approved."""
+    world = make_world(client)
+    member = make_admitted(client, world["cell_b"], date(2024, 11, 4))
+    url = f"{API}/recruitment/candidates/{member['id']}/transitions"
+    ok(client.post(url, json={"action": "hold_ceremony", "on": "2024-11-20"}))
+    approvals = approve_commune(client, world)
+    recognise = {"action": "recognise", "on": "2026-01-15"}
+    problem = client.post(url, json=recognise)
+    assert problem.status_code == 409, problem.text
+    assert problem.json()["type"] == "/problems/period-locked"
+    assert ok(client.get(f"{API}/recruitment/candidates/{member['id']}"))["stage"] == "admitted"
+    withdraw_all(client, approvals)
+    official = ok(client.post(url, json=recognise))
+    assert (official["official_on"], official["recognised_on"]) == ("2025-11-20", "2026-01-15")
