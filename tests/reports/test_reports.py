@@ -1081,6 +1081,45 @@ def test_recruitment_report_figures_match_a_count_over_the_generated_tree(
     differences.check()
 
 
+@pytest.mark.skipif(
+    engine.dialect.name != "sqlite", reason="statistics of SQLite's planner (sqlite_stat1)"
+)
+def test_the_overdue_alerts_hold_when_the_planner_thinks_the_table_small(
+    client: TestClient, world: World
+) -> None:
+    """Statistics taken while a table was small (here: 10 rows, one per unit) make SQLite plan a
+    scan of the due sums' index (OP_SeekScan), under which SQLite 3.40.1 counted each unit's
+    first row after today as overdue. Stale statistics are ordinary: analysed small, then grown.
+    app/core/db.py `sqlite_driver` chose a SQLite that answers right."""
+    expect, where = Expect(world), places(world)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = CASE WHEN idx = 'ix_candidate_due_sums' "
+            "THEN '10 1 1 1' ELSE '10 1 1' END WHERE tbl = 'candidate_due'"
+        )
+    engine.dispose()  # a connection reads the statistics when it opens
+    try:
+        differences = Differences()
+        for first, last, depth in ((2023, 2023, 3), (2025, 2026, 2)):
+            got = get_json(
+                client,
+                RECRUITMENT,
+                root_id=where.province,
+                from_year=first,
+                to_year=last,
+                depth=depth,
+            )
+            want = expect.recruitment_report(where.province, first, last, depth)
+            compare_report(differences, got, want, f"province {first}–{last} depth {depth}")
+        assert any(r["overdue_alerts"] for r in got["rows"])
+        differences.check()
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        engine.dispose()
+
+
 def test_unit_progress_figures_match_a_count_over_the_generated_tree(
     client: TestClient, world: World
 ) -> None:
