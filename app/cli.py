@@ -17,6 +17,8 @@ from app.auth.schemas import GrantIn, UserCreate
 from app.core.config import settings
 from app.core.db import alembic_config, engine, schema_problem
 from app.core.errors import AppError
+from app.core.logs import logging_config
+from app.core.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from app.generate import Scale, generate
 from app.models import Role, Unit
 from app.recruitment import flows
@@ -115,6 +117,10 @@ def server_options(*, host: str, port: int) -> dict[str, Any]:
         # default trusts 127.0.0.1, whose clients could then pick their sign-in address).
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # With --workers, uvicorn restarts a worker that has not answered its health check
+        # within this many seconds; its default 5 s is less than importing the app takes on a
+        # busy machine, and the workers were restarted over and over.
+        "timeout_worker_healthcheck": 30,
     }
 
 
@@ -135,12 +141,19 @@ def serve(
         raise typer.Exit(code=1)
     with Session(engine) as session:
         auth.warn_about_demo_accounts(session)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        workers=workers,
-        **server_options(host=host, port=port),
-    )
+    # Several workers share their metrics through files (app/core/metrics.py).
+    metrics_dir = prepare_multiprocess_dir(workers)
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            workers=workers,
+            # JSON lines from every logger, uvicorn's own included (app/core/logs.py).
+            log_config=logging_config(settings.log_level),
+            **server_options(host=host, port=port),
+        )
+    finally:
+        remove_multiprocess_dir(metrics_dir)
 
 
 def main() -> None:
