@@ -91,19 +91,20 @@ class RequestContextMiddleware:
                 raise
             await too_large()
         finally:
-            # The user and request id are added by the log filter (app/core/logs.py).
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((perf_counter() - started) * 1000, 2),
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):  # the line is built only to be written
+                # The user and request id are added by the log filter (app/core/logs.py).
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((perf_counter() - started) * 1000, 2),
+                    },
+                )
             request_state_var.reset(state_token)
             request_id_var.reset(token)
 
