@@ -23,7 +23,7 @@ from app.auth.schemas import GrantIn, UserCreate
 from app.core.config import settings
 from app.core.db import alembic_config, engine, schema_problem
 from app.core.errors import AppError
-from app.core.logs import logging_config
+from app.core.logs import configure_logging, logging_config
 from app.core.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from app.generate import GENERATE_STEPS, Scale, generate
 from app.models import Role, Unit
@@ -82,7 +82,12 @@ def progress(quiet: bool, total: int | None) -> Iterator[Callable[[str], None]]:
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Upgrade the database schema (CAMKET_DATABASE_URL) to the given revision."""
-    command.upgrade(alembic_config(), revision)
+    # Alembic's lines in the JSON format too (the container's log starts with them), not in
+    # alembic.ini's plain one.
+    configure_logging(settings.log_level)
+    config = alembic_config()
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, revision)
 
 
 @cli.command()

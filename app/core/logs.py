@@ -62,7 +62,7 @@ def logging_config(level: str) -> dict[str, Any]:
         "loggers": {
             # uvicorn's loggers keep no handlers of their own: they go through the root's.
             name: {"handlers": [], "propagate": True, "level": level.upper()}
-            for name in ("camket", "app", "uvicorn", "uvicorn.error", "uvicorn.access")
+            for name in ("camket", "app", "alembic", "uvicorn", "uvicorn.error", "uvicorn.access")
         },
     }
 

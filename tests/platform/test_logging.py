@@ -4,6 +4,10 @@ every line JSON (as `camket serve` writes them: tests/platform/test_operations.p
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from pythonjsonlogger.json import JsonFormatter
@@ -63,3 +67,19 @@ def test_one_json_line_per_request_without_credentials(anon: TestClient) -> None
     assert PASSWORD not in text
     assert token not in text
     assert signed_in.json()["access_token"] not in text
+
+
+def test_migrate_logs_json_too(tmp_path: Path) -> None:
+    # The container's log starts with `camket migrate`'s lines (docker-entrypoint.sh).
+    env = os.environ | {"CAMKET_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    done = subprocess.run(
+        [Path(sys.executable).with_name("camket"), "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert any(line["message"].startswith("Running upgrade") for line in lines)
+    assert all(line.keys() >= REQUIRED_KEYS for line in lines)
