@@ -187,9 +187,10 @@ def server_options(*, host: str, port: int) -> dict[str, Any]:
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         # With --workers, uvicorn restarts a worker that has not answered its health check
-        # within this many seconds; its default 5 s is less than importing the app takes on a
-        # busy machine, and the workers were restarted over and over.
-        "timeout_worker_healthcheck": 30,
+        # within this many seconds; a new worker answers only once it has imported the app,
+        # which took longer than uvicorn's default 5 s (and at times than 30 s) on a busy
+        # machine, and the workers were restarted over and over, never serving.
+        "timeout_worker_healthcheck": 60,
     }
 
 
