@@ -7,18 +7,23 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from app.api import api_router
 from app.core.config import settings
+from app.core.db import engine
 from app.core.errors import Problem, install_error_handlers
+from app.core.logs import configure_logging
+from app.core.metrics import install_metrics
 from app.core.middleware import (
     DuplicateKeysMiddleware,
     InFlightLimitMiddleware,
     RequestContextMiddleware,
-    configure_access_log,
 )
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
+from app.reports.export import XLSX_MEDIA_TYPE
 
 DESCRIPTION = """
 Cam Kết ("commitment") records how party organisations carry out a directive such as
@@ -123,7 +128,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    configure_access_log(settings.log_level)
+    configure_logging(settings.log_level)
     # The last added runs first: request ids and the size limit, the queue for a database
     # connection, then idempotency (whose own short sessions thus count in the queue).
     app.add_middleware(IdempotencyMiddleware)
@@ -135,7 +140,31 @@ def create_app() -> FastAPI:
     )
     # A body naming a key twice is refused before it waits for a connection.
     app.add_middleware(DuplicateKeysMiddleware)
+    if settings.cors_origins:
+        # Inside the request context, so preflights get a request id and an access line.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            # What a browser script may read of an answer besides the simple headers.
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+            ],
+        )
+    # ETags stay as they are: they name a record's version (for If-Match), not the bytes sent.
+    # XLSX is a zip already.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.gzip_min_bytes,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, XLSX_MEDIA_TYPE),
+    )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    install_metrics(app, engine)
     app.add_exception_handler(ReplayError, replay_response)
     app.include_router(health_router)
     app.include_router(api_router)

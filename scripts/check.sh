@@ -1,11 +1,12 @@
 #!/bin/sh
-# Install everything into .venv, then run the whole check suite: ruff, ruff format, mypy, hadolint
-# and pytest on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set.
+# Install everything into .venv from the lock file (exact versions, hashes checked), then run the
+# whole check suite: ruff, ruff format, mypy, hadolint and pytest on SQLite, and again on
+# PostgreSQL when TEST_DATABASE_URL is set.
 set -eu
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+.venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
 
 echo "== ruff";        .venv/bin/ruff check .
 echo "== ruff format"; .venv/bin/ruff format --check .

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -92,6 +92,23 @@ class Settings(BaseSettings):
     # "expiry days"), unless a lock exception covers the unit; unset (the default): entry
     # stays open until an approval locks it.
     approval_entry_closes_days: Annotated[int | None, Field(ge=0, le=3660)] = None
+
+    # Operations (README "Operations"). GET /metrics in Prometheus' format; when a token is set,
+    # scrapers must send it as `Authorization: Bearer` (or keep /metrics off the public proxy).
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    # Origins (comma-separated, e.g. `https://app.example.vn`) whose browser scripts may call
+    # the API; none by default (same-origin only). `*` allows any origin.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # Responses at least this large are gzip-compressed for clients that accept it.
+    gzip_min_bytes: Annotated[int, Field(ge=0)] = 1000
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @field_validator("forwarded_allow_ips")
     @classmethod
