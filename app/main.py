@@ -5,18 +5,18 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
 from app.api import api_router
 from app.core.config import settings
-from app.core.errors import Problem, install_error_handlers
+from app.core.errors import install_error_handlers, problem_responses
 from app.core.middleware import (
     DuplicateKeysMiddleware,
     InFlightLimitMiddleware,
     RequestContextMiddleware,
     configure_access_log,
 )
+from app.core.openapi import build_document, route_name
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
 
@@ -121,6 +121,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        generate_unique_id_function=route_name,
     )
     install_error_handlers(app)
     configure_access_log(settings.log_level)
@@ -137,24 +138,13 @@ def create_app() -> FastAPI:
     app.add_middleware(DuplicateKeysMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_exception_handler(ReplayError, replay_response)
-    app.include_router(health_router)
+    # A probe with a body over the size limit is refused like any request.
+    app.include_router(health_router, responses=problem_responses(413))
     app.include_router(api_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-            )
-            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(problem.pop("$defs", {}))
-            components["Problem"] = problem
-            app.openapi_schema = schema
+            app.openapi_schema = build_document(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
