@@ -1,5 +1,6 @@
 """`camket`: run the service and manage its database, all from the same settings."""
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from app.core.errors import AppError
 from app.core.logs import configure_logging, logging_config
 from app.core.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from app.generate import GENERATE_STEPS, Scale, generate
+from app.main import create_app
 from app.models import Role, Unit
 from app.recruitment import flows
 from app.seed import load_seed
@@ -173,6 +175,21 @@ def create_user(
         except (ValidationError, AppError) as error:
             raise typer.BadParameter(str(error)) from error
     typer.echo(f"created user {user.username} (id {user.id}) as {role.value}")
+
+
+@cli.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option(help="File to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write the OpenAPI document (JSON), as `/openapi.json` serves it, for linters and client
+    generators; it needs no database."""
+    document = json.dumps(create_app().openapi(), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        typer.echo(document, nl=False)
+    else:
+        output.write_text(document, encoding="utf-8")
 
 
 def server_options(*, host: str, port: int) -> dict[str, Any]:

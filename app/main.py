@@ -5,7 +5,6 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -13,7 +12,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from app.api import api_router
 from app.core.config import settings
 from app.core.db import engine
-from app.core.errors import Problem, install_error_handlers
+from app.core.errors import install_error_handlers, problem_responses
 from app.core.logs import configure_logging
 from app.core.metrics import install_metrics
 from app.core.middleware import (
@@ -21,6 +20,7 @@ from app.core.middleware import (
     InFlightLimitMiddleware,
     RequestContextMiddleware,
 )
+from app.core.openapi import build_document, route_name
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
 from app.reports.export import XLSX_MEDIA_TYPE
@@ -126,6 +126,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        generate_unique_id_function=route_name,
     )
     install_error_handlers(app)
     configure_logging(settings.log_level)
@@ -166,24 +167,13 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     install_metrics(app, engine)
     app.add_exception_handler(ReplayError, replay_response)
-    app.include_router(health_router)
+    # A probe with a body over the size limit is refused like any request.
+    app.include_router(health_router, responses=problem_responses(413))
     app.include_router(api_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-            )
-            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(problem.pop("$defs", {}))
-            components["Problem"] = problem
-            app.openapi_schema = schema
+            app.openapi_schema = build_document(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

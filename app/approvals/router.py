@@ -35,6 +35,8 @@ from app.reports.export import (
 )
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
+# Mounted at /lock-exceptions by app/api.py (and at its old path /approvals/exceptions).
+exceptions = APIRouter(tags=["approvals"])
 
 PeriodQuery = Annotated[
     str | None,
@@ -152,8 +154,8 @@ def _completeness_sheet(report: Completeness, root_name: str) -> Sheet:
     )
 
 
-@router.get(
-    "/exceptions",
+@exceptions.get(
+    "",
     response_model=Page[LockExceptionPublic],
     summary="List lock exceptions",
     responses=problem_responses(404),
@@ -172,8 +174,8 @@ def list_exceptions(
     )
 
 
-@router.post(
-    "/exceptions",
+@exceptions.post(
+    "",
     response_model=LockExceptionPublic,
     status_code=201,
     dependencies=[IDEMPOTENT],
@@ -195,8 +197,8 @@ def grant_exception(
     return with_etag(response, exception)
 
 
-@router.get(
-    "/exceptions/{exception_id:int}",
+@exceptions.get(
+    "/{exception_id:int}",
     response_model=LockExceptionPublic,
     summary="Get a lock exception",
     responses=problem_responses(404),

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: str = "info"
+    # The base URL clients reach the API at, as the OpenAPI document's `servers` states it
+    # (e.g. `https://camket.example.vn`); the default `/` means "where the document was read".
+    public_url: str = "/"
     seed_dir: Path = PROJECT_DIR / "seed_data"
 
     # Signs access tokens. The default is public: the service refuses it outside development.

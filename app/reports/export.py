@@ -28,6 +28,11 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
+# The media type of each file format: what the responses carry and what the OpenAPI document
+# declares (EXPORT_RESPONSES), so that a format added here is documented too.
+MEDIA_TYPES = {ExportFormat.csv: CSV_MEDIA_TYPE, ExportFormat.xlsx: XLSX_MEDIA_TYPE}
+
+
 def negotiate(request: Request, requested: ExportFormat | None) -> ExportFormat:
     """`format=` wins; otherwise the Accept header may ask for CSV or XLSX; JSON by default."""
     if requested is not None:
@@ -166,13 +171,22 @@ def export(fmt: ExportFormat, sheets: list[Sheet], filename: str) -> Any:
     return xlsx_response(sheets, filename)
 
 
+# The 200 of an exporting operation: JSON (from its response model) and each file format as
+# bytes of its own media type, with the file name a download keeps.
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
+        "description": "JSON by default; a file with `format=` ("
+        + ", ".join(f"`{fmt}`" for fmt in MEDIA_TYPES)
+        + ") or an `Accept` header naming its media type.",
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in MEDIA_TYPES.values()
         },
-        "description": "JSON by default; CSV with `format=csv` or `Accept: text/csv`; XLSX with "
-        "`format=xlsx`.",
+        "headers": {
+            "Content-Disposition": {
+                "description": "`attachment; filename=...` on a file; absent on JSON.",
+                "schema": {"type": "string"},
+            }
+        },
     }
 }
