@@ -42,7 +42,7 @@ def _below_first_level(row: Any) -> int:
 
 def _recruitment_columns(with_depth: bool) -> list[Column]:
     columns = [
-        text("Mã đơn vị", lambda r: r.code, 16),
+        text("Mã đơn vị", lambda r: r.code, 18),
         text("Tên đơn vị", lambda r: r.name, 36, indent=_below_first_level),
     ]
     if with_depth:

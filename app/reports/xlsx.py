@@ -145,11 +145,16 @@ LINE_HEIGHT = 14.5
 """Points per line of the table's 11 pt text."""
 
 
+def _length(text: str) -> float:
+    """In widths of a digit, the spreadsheet's unit of column width: capitals are wider."""
+    return sum(1.3 if character.isupper() else 1.0 for character in text)
+
+
 def _fit_height(worksheet: Any, row: int, texts: list[tuple[str, int]]) -> None:
     """Room for every line of the row's wrapped text. LibreOffice keeps a row's stored height
     when it opens an XLSX (Excel would fit it), so the height is written: a column of width w
-    holds about w characters of this font on a line."""
-    lines = max((ceil(len(text) / max(width - 1, 1)) for text, width in texts), default=1)
+    holds about w small letters of this font on a line, fewer capitals."""
+    lines = max((ceil(_length(text) / max(width - 1, 1)) for text, width in texts), default=1)
     if lines > 1:
         worksheet.set_row(row, lines * LINE_HEIGHT + 2)
 
