@@ -1,21 +1,26 @@
 """The heading and signature block of a printed report, laid out as a party document.
 
 Followed: Hướng dẫn 36-HD/VPTW of 3 April 2018 (Văn phòng Trung ương Đảng, "thể thức và kỹ thuật
-trình bày văn bản của Đảng"), part II "thể thức văn bản" and Phụ lục 3 (the table of type sizes
-and styles); read in the republished text of thuvienphapluat.vn:
+trình bày văn bản của Đảng"): its point II.1.1 and the table of Phụ lục 3 (type, size and style
+of each part), read in republished excerpts (thuvienphapluat.vn), and its own heading as a sample:
 
-- 1.1 Tiêu đề: "ĐẢNG CỘNG SẢN VIỆT NAM" on the first page, top right, first line, with a solid
-  horizontal line under it as long as the words (Phụ lục 3: capitals, 15 pt, upright, bold).
-- 1.2 Tên cơ quan ban hành: top left; the name of the direct superior (capitals, 14 pt, upright)
-  above the issuing body's name (capitals, 14 pt, upright, bold), with a star (*) under it as in
-  the samples of the Hướng dẫn (its own heading: "BAN CHẤP HÀNH TRUNG ƯƠNG / VĂN PHÒNG / *").
-- 1.4 Địa danh và ngày, tháng, năm: under the line of the tiêu đề, lower case, 14 pt, italic:
+- Tiêu đề (II.1.1): "ĐẢNG CỘNG SẢN VIỆT NAM" on the first page, top right, first line, with a
+  solid horizontal line under it as long as the words, separating it from the place and date
+  (Phụ lục 3: capitals, 15 pt, upright, bold).
+- Tên cơ quan ban hành: top left; the direct superior's name (Phụ lục 3: capitals, 14 pt,
+  upright) above the issuing body's (capitals, 14 pt, upright, bold), with a star (*) under it as
+  in the Hướng dẫn's own heading ("BAN CHẤP HÀNH TRUNG ƯƠNG / VĂN PHÒNG / *").
+- Địa danh và ngày, tháng, năm (Phụ lục 3: lower case, 14 pt, italic), under the tiêu đề's line:
   "Hương Sơn, ngày 30 tháng 6 năm 2025".
-- 1.5 Tên loại văn bản (capitals, 15-16 pt, upright, bold: "BÁO CÁO") and trích yếu nội dung
-  (lower case, 14-15 pt, upright, bold) centred under the heading.
-- Thẩm quyền người ký: "T/M" before the name of the collective that signs ("T/M BAN THƯỜNG VỤ"),
-  the signer's post, space to sign, the signer's name. The sizes of this block are in the part of
-  Phụ lục 3 we could not read: they are set as the heading's (14 pt, bold), not taken from it.
+- Tên loại văn bản (Phụ lục 3: capitals, 15-16 pt, upright, bold: "BÁO CÁO") and trích yếu nội
+  dung (lower case, 14-15 pt, upright, bold), centred under the heading.
+- The signature block: "T/M" and the collective that signs ("T/M BAN THƯỜNG VỤ"), the signer's
+  post, room to sign, the signer's name. Neither its point of the Hướng dẫn nor its row of Phụ
+  lục 3 could be read: the layout is the one party documents commonly show, the size and style
+  are the heading's (14 pt, bold), not taken from the Hướng dẫn.
+
+Paper: A4, as the Hướng dẫn sets (its part on fonts, paper and margins, read in a summary of the
+Văn phòng Đảng ủy of Vinh University); landscape is ours, for wide tables.
 
 Not verified, so not claimed: the page margins and page numbering of the Hướng dẫn (we use our own
 margins and no page numbers), the number and symbol (số, ký hiệu: a report from this service has
