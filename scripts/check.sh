@@ -9,6 +9,17 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 .venv/bin/python -m pip install --quiet --no-deps -e .
 
+# tests/reports/test_printed.py prints the XLSX exports with LibreOffice and fails without it on
+# CI: install it (and Liberation Serif, which stands in for the XLSX's Times New Roman) if absent.
+if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Liberation Serif"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== apt-get install libreoffice-calc-nogui poppler-utils fonts-liberation2"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-calc-nogui poppler-utils fonts-liberation2 >/dev/null
+  fi
+fi
+
 echo "== ruff";        .venv/bin/ruff check .
 echo "== ruff format"; .venv/bin/ruff format --check .
 echo "== mypy";        .venv/bin/mypy
