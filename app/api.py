@@ -22,6 +22,7 @@ from app.reports.router import router as reports_router
 from app.reports.router import scorecards as scorecards_router
 from app.rules.router import router as rules_router
 from app.units.router import router as units_router
+from app.webhooks.router import router as webhooks_router
 
 # Every operation can answer a malformed request or a payload problem; documented once here.
 api_router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 413, 422))
@@ -50,6 +51,7 @@ for router in (
     users_router,
     keys_router,
     audit_router,
+    webhooks_router,
 ):
     protected.include_router(router)
 api_router.include_router(protected)
