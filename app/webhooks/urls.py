@@ -9,6 +9,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
+
 from app.core.config import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -48,9 +50,14 @@ def _literal(host: str) -> IPAddress | None:
 def check_url(url: str) -> None:
     """Raise UnsafeURLError unless the service may send to `url` (no DNS look-up: that is left to
     the delivery, whose own check is the one that counts)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in {"http", "https"} or not host:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 (raises for a port out of range)
+        httpx.URL(url)  # what the delivery will send to
+    except (ValueError, httpx.InvalidURL):
+        raise UnsafeURLError("The URL is malformed.") from None
+    if parts.scheme not in {"http", "https"} or not host or any(c.isspace() for c in url):
         raise UnsafeURLError("The URL must be http:// or https:// with a host.")
     if parts.username is not None or parts.password is not None:
         raise UnsafeURLError("The URL must not carry credentials: receivers check signatures.")

@@ -108,6 +108,9 @@ def test_subscription_lifecycle(client: TestClient, world: dict[str, Any]) -> No
         ({"url": "ftp://hooks.example.org/x"}, "url"),
         ({"url": "https://user:pw@hooks.example.org/x"}, "url"),
         ({"url": "not a url"}, "url"),
+        ({"url": "http://[::1/x"}, "url"),
+        ({"url": "http://hooks.example.org:99999/x"}, "url"),
+        ({"url": "http://hooks.example.org/a b"}, "url"),
         ({"events": []}, "events"),
         ({"events": ["commitment.deleted"]}, "events"),
         ({"unit_id": 999_999}, "unit_id"),
@@ -427,3 +430,27 @@ def test_deadlines_due_and_overdue_once_a_day(
     assert deliver_due(tomorrow) == 1
     [overdue] = [json.loads(r.body) for r in receiver.requests]
     assert (overdue["type"], overdue["data"]["entity_id"]) == ("deadline.overdue", due["id"])
+
+
+def test_a_machine_client_subscribes_with_its_api_key(
+    client: TestClient, app: Any, world: dict[str, Any], receiver: Receiver
+) -> None:
+    """An API key with the manager role subscribes for its subtree; revoked, it gets nothing."""
+    key = ok(
+        client.post(
+            "/api/v1/api-keys",
+            json={"name": "Bảng điều khiển", "role": "manager", "unit_id": world["commune"]["id"]},
+        ),
+        201,
+    )
+    machine = TestClient(app, headers={"X-API-Key": key["key"]})
+    webhook = subscribe(machine, receiver.url)
+    assert webhook["owner"].startswith("key:")
+    assert ok(machine.get(WEBHOOKS))["total"] == 1
+    make_target(client, world["commune"], year=2025, target=3)
+    make_target(client, world["department"], year=2025, target=1)  # outside its subtree
+    assert deliver_due(datetime.now(UTC)) == 1
+    assert payloads(receiver, webhook["secret"])[0]["data"]["unit_id"] == world["commune"]["id"]
+    ok(client.post(f"/api/v1/api-keys/{key['id']}/revoke"))
+    make_target(client, world["commune"], year=2026, target=3)
+    assert deliver_due(datetime.now(UTC)) == 0
