@@ -94,9 +94,10 @@ def _in_subtree(session: Session, root_id: int, unit_id: int) -> bool:
 def wants(
     session: Session, subscription: WebhookSubscription, owner: Principal, event: OutboxEvent
 ) -> bool:
-    """The subscription asked for the event's type, and its unit lies in the subscription's
-    subtree and in what the owner may read (in today's tree)."""
-    if event.type.value not in subscription.events:
+    """The subscription asked for the event's type, the event happened since it subscribed,
+    and its unit lies in the subscription's subtree and in what the owner may read (in today's
+    tree)."""
+    if event.type.value not in subscription.events or event.occurred_at < subscription.created_at:
         return False
     if event.unit_id is None:
         return subscription.unit_id is None and owner.is_admin

@@ -86,6 +86,17 @@ def _populate(app: FastAPI, engine: Engine) -> None:
             assert response.status_code == status, response.text
             return response.json()
 
+        # Before the changes it is to be told about.
+        ok(
+            client.post(
+                "/api/v1/webhooks",
+                json={
+                    "url": "https://hooks.example.org/camket",
+                    "events": ["candidate.step_taken", "evaluation.changed"],
+                },
+            ),
+            201,
+        )
         commune = make_unit(client)
         person = ok(client.post("/api/v1/people", json={"full_name": "Ngô Quốc Thể"}))
         ok(
@@ -199,16 +210,6 @@ def _populate(app: FastAPI, engine: Engine) -> None:
             "/api/v1/auth/token", data={"username": "migration-admin", "password": "wrong!"}
         )
         assert refused.status_code == 401
-        ok(
-            client.post(
-                "/api/v1/webhooks",
-                json={
-                    "url": "https://hooks.example.org/camket",
-                    "events": ["candidate.step_taken", "evaluation.changed"],
-                },
-            ),
-            201,
-        )
     # A webhook worker's pass that sends nothing: the day's deadlines, the events fanned out.
     with Session(engine) as session:
         deadlines.check(session, date(2026, 1, 2))

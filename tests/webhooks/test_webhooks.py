@@ -454,3 +454,14 @@ def test_a_machine_client_subscribes_with_its_api_key(
     ok(client.post(f"/api/v1/api-keys/{key['id']}/revoke"))
     make_target(client, world["commune"], year=2026, target=3)
     assert deliver_due(datetime.now(UTC)) == 0
+
+
+def test_a_subscription_gets_only_events_after_it(
+    client: TestClient, world: dict[str, Any], receiver: Receiver
+) -> None:
+    make_target(client, world["commune"], year=2025, target=3)
+    webhook = subscribe(client, receiver.url)
+    make_target(client, world["commune"], year=2026, target=4)
+    assert deliver_due(datetime.now(UTC)) == 1
+    [got] = payloads(receiver, webhook["secret"])
+    assert got["data"]["record"]["year"] == 2026
