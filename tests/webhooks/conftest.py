@@ -1,6 +1,7 @@
 """A real receiving server for webhook tests, on a port of TEST_LIVE_PORTS, and the settings
 the tests deliver under (loopback allowed: the receiver is on it)."""
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.core.config import settings
-from tests.conftest import _free_port
 
 
 @dataclass
@@ -57,11 +57,23 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _serve(receiver: Receiver) -> ThreadingHTTPServer:
+    """Bound to the first port of TEST_LIVE_PORTS it can take (any port without a range). It
+    binds with SO_REUSEADDR: a port whose last connections linger in TIME_WAIT is free for it."""
+    first, _, last = os.environ.get("TEST_LIVE_PORTS", "0-0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        try:
+            return ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
+        except OSError:
+            continue
+    raise RuntimeError(f"no free port in TEST_LIVE_PORTS={os.environ['TEST_LIVE_PORTS']}")
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    port = _free_port()
-    receiver = Receiver(url=f"http://127.0.0.1:{port}/hooks")
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
+    receiver = Receiver(url="")
+    server = _serve(receiver)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield receiver
