@@ -24,6 +24,7 @@ from app.reports.router import router as reports_router
 from app.reports.router import scorecards as scorecards_router
 from app.rules.router import router as rules_router
 from app.units.router import router as units_router
+from app.webhooks.router import router as webhooks_router
 
 # Every operation can answer a malformed request or a payload problem, and 503 while the
 # database is unavailable or every connection is busy; documented once here.
@@ -52,6 +53,7 @@ for router in (
     users_router,
     keys_router,
     audit_router,
+    webhooks_router,
 ):
     protected.include_router(router)
 # Collections that once lived under another collection's path, where a template could not tell

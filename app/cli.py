@@ -1,7 +1,9 @@
 """`camket`: run the service and manage its database, all from the same settings."""
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -31,6 +33,7 @@ from app.main import create_app
 from app.models import Role, Unit
 from app.recruitment import flows
 from app.seed import load_seed
+from app.webhooks import worker as webhook_worker
 
 cli = typer.Typer(help="Cam Kết: party-building directive reporting API.", no_args_is_help=True)
 
@@ -241,6 +244,24 @@ def serve(
         )
     finally:
         remove_multiprocess_dir(metrics_dir)
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver webhooks until stopped (Ctrl-C or SIGTERM). Run as many as needed, on as many
+    machines: on PostgreSQL they share the work without delivering an attempt twice."""
+    with engine.connect() as connection:
+        problem = schema_problem(connection)
+    if problem is not None:
+        typer.echo(f"camket worker: refusing to start, {problem}.", err=True)
+        raise typer.Exit(code=1)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    typer.echo("camket worker: delivering webhooks (Ctrl-C to stop)")
+    try:
+        webhook_worker.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from app.core.openapi import build_document, route_name
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
 from app.reports.export import XLSX_MEDIA_TYPE
+from app.webhooks import worker as webhook_worker
 
 DESCRIPTION = """
 Cam Kết ("commitment") records how party organisations carry out a directive such as
@@ -101,6 +102,11 @@ TAGS = [
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},
     {"name": "api keys", "description": "Credentials for machine clients, sent as `X-API-Key`."},
     {"name": "audit", "description": "Who changed what, when, before and after."},
+    {
+        "name": "webhooks",
+        "description": "Signed HTTP deliveries of events (Standard Webhooks) to subscribers, "
+        "from an outbox written with each change; delivery logs and redelivery.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -115,7 +121,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    yield
+    with webhook_worker.in_process():  # on the embedded default only (Settings)
+        yield
 
 
 def create_app() -> FastAPI:

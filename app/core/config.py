@@ -113,6 +113,27 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    # Webhooks (app/webhooks/). Hosts a subscription's URL may name, comma-separated (exact,
+    # or `*.example.org` for its subdomains); empty: any host. Whatever the list, a URL whose
+    # host is or resolves to a private, loopback, link-local or otherwise non-public address is
+    # refused unless `webhook_allow_private` (a receiver on the operator's own network).
+    webhook_allowed_hosts: str = ""
+    webhook_allow_private: bool = False
+    # Each phase of an HTTP delivery (connect, write, read) gives up after this many seconds.
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    # A failed attempt is retried after base × 2^(attempts - 1) seconds, at most the cap, until
+    # the delivery has had this many attempts; then it has failed (redeliver it by hand).
+    webhook_max_attempts: Annotated[int, Field(ge=1, le=100)] = 8
+    webhook_retry_base_seconds: Annotated[float, Field(gt=0)] = 30.0
+    webhook_retry_cap_seconds: Annotated[float, Field(gt=0)] = 6 * 3600.0
+    # A subscription whose attempts failed this many times in a row is disabled.
+    webhook_disable_after_failures: Annotated[int, Field(ge=1)] = 20
+    # How often a worker with nothing to do looks again.
+    webhook_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    # Deliver from a thread of `camket serve` itself. Unset: on with SQLite (the embedded
+    # default, one process), off with PostgreSQL, where `camket worker` processes deliver.
+    webhook_in_process_worker: bool | None = None
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _addresses_or_networks(cls, value: str) -> str:

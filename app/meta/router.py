@@ -13,8 +13,10 @@ from app.models import (
     CommitmentKind,
     CommitmentStatus,
     CriterionMeasure,
+    DeliveryStatus,
     DisciplineForm,
     EvaluationStatus,
+    EventType,
     Grade,
     LineageKind,
     PeriodKind,
@@ -52,6 +54,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "discipline_form": DisciplineForm,
     "approval_status": ApprovalStatus,
     "approval_action": ApprovalAction,
+    "webhook_event_type": EventType,
+    "webhook_delivery_status": DeliveryStatus,
 }
 
 

@@ -75,6 +75,14 @@ from app.models.unit import (
     UnitClosure,
     UnitVersion,
 )
+from app.models.webhook import (
+    DeadlineCheck,
+    DeliveryStatus,
+    EventType,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 __all__ = [
     "CANDIDATE_STEP_DATES",
@@ -111,6 +119,8 @@ __all__ = [
     "CommitmentStatus",
     "CriteriaSet",
     "CriterionMeasure",
+    "DeadlineCheck",
+    "DeliveryStatus",
     "Directive",
     "DirectiveBase",
     "Discipline",
@@ -118,6 +128,7 @@ __all__ = [
     "DisciplineForm",
     "Evaluation",
     "EvaluationStatus",
+    "EventType",
     "ExcellenceCap",
     "Grade",
     "Grant",
@@ -125,6 +136,7 @@ __all__ = [
     "IdempotencyRecord",
     "LineageKind",
     "LockException",
+    "OutboxEvent",
     "PeriodKind",
     "Person",
     "PersonBase",
@@ -151,5 +163,7 @@ __all__ = [
     "UnitVersion",
     "User",
     "UserBase",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "utcnow",
 ]

@@ -257,6 +257,10 @@ NOT_PERIOD_FIGURES: dict[tuple[str, str], str] = {
     ("POST", "/approvals"): "the approval workflow itself",
     ("POST", "/approvals/{approval_id}/transitions"): "the approval workflow itself",
     ("POST", "/lock-exceptions"): "the approval workflow itself",
+    ("POST", "/webhooks"): "subscriptions to events, not figures",
+    ("PATCH", "/webhooks/{webhook_id}"): "as above",
+    ("DELETE", "/webhooks/{webhook_id}"): "as above",
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): "as above",
 }
 
 

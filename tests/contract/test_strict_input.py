@@ -169,6 +169,9 @@ def world(app: FastAPI, engine: Engine) -> Iterator[tuple[TestClient, dict[str, 
                 "/api-keys", {"role": "viewer", "unit_id": commune, "name": "Bảng tính"}
             ),
             "approval_id": post("/approvals", {"unit_id": commune, "period": str(YEAR)}),
+            "webhook_id": post(
+                "/webhooks", {"url": "https://hooks.example.org/x", "events": ["target.changed"]}
+            ),
         }
         yield client, ids
     empty_all_tables(engine)
