@@ -21,6 +21,7 @@ from app.reorganisations.router import router as reorganisations_router
 from app.reports.router import router as reports_router
 from app.reports.router import scorecards as scorecards_router
 from app.rules.router import router as rules_router
+from app.sync.router import router as sync_router
 from app.units.router import router as units_router
 
 # Every operation can answer a malformed request or a payload problem; documented once here.
@@ -50,6 +51,7 @@ for router in (
     users_router,
     keys_router,
     audit_router,
+    sync_router,
 ):
     protected.include_router(router)
 api_router.include_router(protected)

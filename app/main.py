@@ -96,6 +96,10 @@ TAGS = [
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},
     {"name": "api keys", "description": "Credentials for machine clients, sent as `X-API-Key`."},
     {"name": "audit", "description": "Who changed what, when, before and after."},
+    {
+        "name": "sync",
+        "description": "Changes since a position, to mirror a scope (incremental sync).",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

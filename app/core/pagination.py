@@ -171,12 +171,17 @@ def _after(key: _SortKey, value: Any) -> ColumnElement[bool]:
     expression = key.expression
     if value is None:
         return expression.is_not(None) if key.nulls_first else sa.false()
+    # A bound literal of the key's type: keys may be conditions (`start_on IS NULL`), which
+    # SQLAlchemy compares with True/False only as literals.
+    value = sa.literal(value, expression.type)
     beyond = expression < value if key.descending else expression > value
     return sa.or_(beyond, expression.is_(None)) if not key.nulls_first else beyond
 
 
 def _equal(key: _SortKey, value: Any) -> ColumnElement[bool]:
-    return key.expression.is_(None) if value is None else key.expression == value
+    if value is None:
+        return key.expression.is_(None)
+    return key.expression == sa.literal(value, key.expression.type)
 
 
 def _after_row(keys: list[_SortKey], values: list[Any]) -> ColumnElement[bool]:
@@ -227,8 +232,10 @@ def _typed(key: _SortKey, value: Any) -> Any:
     """A JSON value of the cursor back as the key's Python type (dates came as text)."""
     if value is None:
         return None
+    sql_type = key.expression.type
     try:
-        python_type = key.expression.type.python_type
+        # A TypeDecorator (UTCDateTime) names its Python type through the type it wraps.
+        python_type = getattr(sql_type, "impl_instance", sql_type).python_type
     except NotImplementedError:
         return value
     if python_type is datetime:
