@@ -59,7 +59,10 @@ class Page(BaseModel, Generic[T]):
 
 
 class InvalidCursorError(AppError):
-    status = 400
+    """422 like every other bad parameter, with a type of its own (not `/problems/validation`:
+    the cursor is well formed per the schema, yet not one this list gave)."""
+
+    status = 422
     title = "Invalid Cursor"
     type = "/problems/invalid-cursor"
 

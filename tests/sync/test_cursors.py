@@ -122,14 +122,14 @@ def test_bad_cursors_are_4xx_problems(client: TestClient) -> None:
     wrong_values[1] = ["not a time", "nor an id"]
     mangled = base64.urlsafe_b64encode(json.dumps(wrong_values).encode()).decode()
     for bad in ("!!!", "bm90IGpzb24", forged, mangled):
-        body = assert_problem(client.get(COMMITMENTS, params={"cursor": bad}), 400)
+        body = assert_problem(client.get(COMMITMENTS, params={"cursor": bad}), 422)
         assert body["type"] == "/problems/invalid-cursor"
         assert body["errors"][0]["loc"] == ["query", "cursor"]
     # Another order, another list, or with an offset.
     other = client.get(COMMITMENTS, params={"cursor": cursor, "sort": "year"})
-    assert "another list or order" in assert_problem(other, 400)["detail"]
-    assert_problem(client.get(UNITS, params={"cursor": cursor}), 400)
-    assert_problem(client.get(COMMITMENTS, params={"cursor": cursor, "offset": 1}), 400)
+    assert "another list or order" in assert_problem(other, 422)["detail"]
+    assert_problem(client.get(UNITS, params={"cursor": cursor}), 422)
+    assert_problem(client.get(COMMITMENTS, params={"cursor": cursor, "offset": 1}), 422)
     assert_problem(client.get(COMMITMENTS, params={"cursor": ""}), 422)
 
 
