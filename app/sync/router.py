@@ -28,7 +28,7 @@ class Change(BaseModel):
 
 class Changes(BaseModel):
     items: list[Change]
-    next: int = Field(description="Pass as `since` next time.")
+    next: str = Field(description="Pass as `since` next time (a token of digits).")
     more: bool = Field(description="True when more changes follow at once: ask again.")
     scope: str = Field(
         description="A fingerprint of the part of the tree the caller reads. When it differs "
@@ -42,12 +42,13 @@ def list_changes(
     session: SessionDep,
     scope: ScopeDep,
     since: Annotated[
-        int | None,
+        str | None,
         Query(
-            ge=0,
-            le=2**63 - 1,
-            description="The `next` of the previous answer; omitted, the answer holds only "
-            "the current position, to start from after listing everything.",
+            # Text, not an integer: positions are 64-bit (the API's integer parameters are
+            # 32-bit), and a token may change form.
+            pattern=r"^[0-9]{1,18}$",
+            description="The `next` of the previous answer (a token of digits); omitted, the "
+            "answer holds only the current position, to start from after listing everything.",
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many.")] = 500,
@@ -55,4 +56,5 @@ def list_changes(
     """Records created, changed or deleted after `since`, oldest first, among those the caller
     reads (or read before they moved away), each once per change. A client mirrors its scope:
     list everything once (by cursor), then follow this feed, reading each `href` again."""
-    return service.changes(session, scope=scope, since=since, limit=limit)
+    position = int(since) if since is not None else None
+    return service.changes(session, scope=scope, since=position, limit=limit)

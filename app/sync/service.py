@@ -163,7 +163,7 @@ def changes(session: Session, *, scope: Scope, since: int | None, limit: int) ->
     del items[limit:]
     return {
         "items": items,
-        "next": items[-1]["position"] if more else top,
+        "next": str(items[-1]["position"] if more else top),
         "more": more,
         "scope": scope_digest(session, scope),
     }
