@@ -252,13 +252,16 @@ def _typed(key: _SortKey, value: Any) -> Any:
     return value
 
 
-def _key_name(key: _SortKey, index: int, selected: set[str]) -> str:
-    if key.label is not None and key.label in selected:
-        return key.label
-    name = getattr(key.expression, "name", None)
-    table = getattr(key.expression, "table", None)
-    if isinstance(key.expression, sa.Column) and name in selected and table is not None:
-        return str(name)
+def _key_name(key: _SortKey, index: int, columns: Any) -> str:
+    """The name the row gives a sort key under: that of the selected column it is (a table's
+    column, or a labelled one of a view), else `_key<index>`, selected for the purpose."""
+    for name in (key.label, getattr(key.expression, "name", None)):
+        selected = columns.get(name) if name is not None else None
+        if selected is None:
+            continue
+        inner = selected.element if isinstance(selected, Label) else selected
+        if inner.compare(key.expression):  # the same column, not one of another table's
+            return str(name)
     return f"_key{index}"
 
 
@@ -313,10 +316,11 @@ def paginate(
             page = page.with_only_columns(*entity.__table__.columns)
         # The sort keys as the row gives them: labelled or table columns already selected are
         # read by name, other expressions are selected as `_key<i>`.
-        selected = set(page.selected_columns.keys())
-        names = [_key_name(k, i, selected) for i, k in enumerate(keys)]
+        names = [_key_name(k, i, page.selected_columns) for i, k in enumerate(keys)]
         extra = [
-            k.expression.label(n) for k, n in zip(keys, names, strict=True) if n not in selected
+            k.expression.label(n)
+            for k, n in zip(keys, names, strict=True)
+            if n not in page.selected_columns
         ]
         rows = [dict(row) for row in session.execute(page.add_columns(*extra)).mappings()]
         items: list[Any] = rows
