@@ -23,6 +23,7 @@ from app.reorganisations.router import router as reorganisations_router
 from app.reports.router import router as reports_router
 from app.reports.router import scorecards as scorecards_router
 from app.rules.router import router as rules_router
+from app.sync.router import router as sync_router
 from app.units.router import router as units_router
 from app.webhooks.router import router as webhooks_router
 
@@ -54,6 +55,7 @@ for router in (
     keys_router,
     audit_router,
     webhooks_router,
+    sync_router,
 ):
     protected.include_router(router)
 # Collections that once lived under another collection's path, where a template could not tell

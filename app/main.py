@@ -107,6 +107,10 @@ TAGS = [
         "description": "Signed HTTP deliveries of events (Standard Webhooks) to subscribers, "
         "from an outbox written with each change; delivery logs and redelivery.",
     },
+    {
+        "name": "sync",
+        "description": "Changes since a position, to mirror a scope (incremental sync).",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

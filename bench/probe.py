@@ -136,5 +136,16 @@ paths = {
     "audit list": "/api/v1/audit-events?limit=50",
 }
 
+# The list as it was before `count=none` became its default, side by side with it, and its
+# second page by cursor (keyset: as fast as the first, where an offset scans the rows it skips).
+paths["list of 50, exact count"] = "/api/v1/commitments?limit=50&count=exact"
+first = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"}).get(
+    paths["list of 50"]
+)
+paths["list of 50, page 2 by cursor"] = (
+    f"/api/v1/commitments?limit=50&cursor={first.json()['next_cursor']}"
+)
+paths["changes feed, 50"] = "/api/v1/changes?since=0&limit=50"
+
 statements = statements_of(paths, token)
 print(json.dumps({"token": token, "paths": paths, "statements": statements}))

@@ -15,7 +15,8 @@ time; --country-only does just that and prints its section (--reuse: the country
 
 Results go to bench/RESULTS.md (its "## Reading" section, written by hand, is kept). Needs wrk
 (Debian package `wrk`) and, for PostgreSQL, a server at CAMKET_BENCH_PG (default
-postgresql+psycopg://postgres@127.0.0.1:5432).
+postgresql+psycopg://postgres@127.0.0.1:5432), where it drops and makes the database
+CAMKET_BENCH_DB (default camket_bench).
 """
 
 import argparse
@@ -423,7 +424,7 @@ def main() -> None:
             directory = Path(tempfile.mkdtemp(prefix="camket-bench-"))
             url = f"sqlite:///{directory / 'bench.db'}"
         else:
-            url = fresh_postgres("camket_bench")
+            url = fresh_postgres(os.environ.get("CAMKET_BENCH_DB", "camket_bench"))
         prepare(url, args.scale)
         results[name] = run_database(name, url, args.rounds, args.seconds)
     country = run_country(args.country_db, args.reuse, args.requests) if args.country else None

@@ -36,7 +36,7 @@ def ids(response: Any) -> list[int]:
 
 def total(client: TestClient, path: str, **params: Any) -> int:
     """How many records a list counts."""
-    count: int = ok(client.get(path, params=params))["total"]
+    count: int = ok(client.get(path, params={"count": "exact", **params}))["total"]
     return count
 
 

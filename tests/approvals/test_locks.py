@@ -302,8 +302,10 @@ def _state(client: TestClient, world: World) -> dict[str, Any]:
         "/disciplines",
         "/reorganisations",
     ):
-        state[path] = ok(client.get(f"{API}{path}", params={"limit": 500}))["total"]
-    state["audit"] = ok(client.get(AUDIT, params={"limit": 1}))["total"]
+        state[path] = ok(client.get(f"{API}{path}", params={"limit": 500, "count": "exact"}))[
+            "total"
+        ]
+    state["audit"] = ok(client.get(AUDIT, params={"limit": 1, "count": "exact"}))["total"]
     state["commune_2025"] = ok(
         client.get(
             f"{API}/units/{_id(world, 'commune')}/recruitment",

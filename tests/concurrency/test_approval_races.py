@@ -77,5 +77,7 @@ def test_an_approval_racing_writes_to_its_period(http: httpx.Client, round_: int
     assert all(event_ids[request] < approved_at for request in acknowledged)
     assert not set(refused) & set(created)
     # And the figures are those of the acknowledged writes only.
-    listed = http.get(OUTCOMES, params={"unit_id": ids["DX"], "limit": 500}).json()
+    listed = http.get(
+        OUTCOMES, params={"unit_id": ids["DX"], "limit": 500, "count": "exact"}
+    ).json()
     assert listed["total"] == len(acknowledged)

@@ -83,6 +83,6 @@ def test_a_close_racing_candidates_and_outcomes_of_its_unit(
         return
     assert held["valid_to"] == CLOSING_DAY
     # Every candidate written is still in the pipeline: none may stand in a closed unit.
-    assert http.get(CANDIDATES, params={"root_id": unit}).json()["total"] == 0
+    assert http.get(CANDIDATES, params={"root_id": unit, "count": "exact"}).json()["total"] == 0
     periods = http.get(OUTCOMES, params={"root_id": unit, "limit": 500}).json()["items"]
     assert all(o["period_end"] < CLOSING_DAY for o in periods), periods

@@ -202,7 +202,9 @@ def request_ids_audited(http: httpx.Client) -> set[str]:
     found: set[str] = set()
     offset = 0
     while True:
-        page = http.get("/api/v1/audit-events", params={"limit": 500, "offset": offset}).json()
+        page = http.get(
+            "/api/v1/audit-events", params={"limit": 500, "offset": offset, "count": "exact"}
+        ).json()
         found |= {event["request_id"] for event in page["items"]}
         offset += len(page["items"])
         if offset >= page["total"]:

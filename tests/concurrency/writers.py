@@ -60,7 +60,7 @@ def events(http: httpx.Client, entity_type: str) -> dict[str, list[tuple[int, st
     while True:
         page = http.get(
             "/api/v1/audit-events",
-            params={"entity_type": entity_type, "limit": 500, "offset": offset},
+            params={"entity_type": entity_type, "limit": 500, "offset": offset, "count": "exact"},
         ).json()
         for event in page["items"]:
             found.setdefault(event["request_id"], []).append((event["entity_id"], event["action"]))

@@ -187,7 +187,7 @@ def _parameters(path: str) -> list[str]:
 
 
 def _audit_total(client: TestClient) -> int:
-    response = client.get("/api/v1/audit-events", params={"limit": 1})
+    response = client.get("/api/v1/audit-events", params={"limit": 1, "count": "exact"})
     assert response.status_code == 200, response.text
     return int(response.json()["total"])
 

@@ -145,7 +145,10 @@ def test_who_records_a_decision(
         assert response.status_code == 201, response.text
     else:
         assert_problem(response, status)
-        assert state(client) == ({"items": [], "total": 0, "limit": 500, "offset": 0}, 0)
+        assert state(client) == (
+            {"items": [], "total": 0, "limit": 500, "offset": 0, "next_cursor": None},
+            0,
+        )
 
 
 def test_correct_and_delete_a_decision(client: TestClient) -> None:

@@ -1,0 +1,1 @@
+"""Incremental sync: the changes feed, read off the audit trail by position."""
