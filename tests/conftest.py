@@ -18,6 +18,9 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{Path(_tmp) / 
 os.environ["CAMKET_DATABASE_URL"] = DATABASE_URL
 os.environ["CAMKET_ENV"] = "test"
 os.environ["CAMKET_SECRET_KEY"] = "test-secret-key-" + "x" * 32
+# The tests assert English problem texts: a request without Accept-Language gets English here,
+# while the service's own default is Vietnamese (tests/platform/test_i18n.py checks both).
+os.environ["CAMKET_DEFAULT_LANGUAGE"] = "en"
 
 import pytest  # noqa: E402
 import uvicorn  # noqa: E402
