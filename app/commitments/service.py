@@ -273,7 +273,7 @@ def transition(
 ) -> Commitment:
     rule = TRANSITIONS[transition_in.action]
     if commitment.status not in rule.sources:
-        allowed: list[Any] = [a.value for a in allowed_actions(commitment.status)] or [t("none")]
+        allowed: list[Any] = list(allowed_actions(commitment.status)) or [t("none")]
         raise ConflictError(
             t(
                 "Cannot {action} a commitment that is {status}; allowed now: {allowed}.",

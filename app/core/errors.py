@@ -159,6 +159,27 @@ class InvalidRowsError(AppError):
         )
 
 
+# The titles of problems without a type of their own (about:blank): their status's phrase (RFC
+# 9457, 4.2.1; RFC 9110's wording). A status missing here falls back to Python's English phrase.
+STATUS_TITLES: dict[int, Msg] = {
+    400: t("Bad Request"),
+    401: t("Unauthorized"),
+    403: t("Forbidden"),
+    404: t("Not Found"),
+    405: t("Method Not Allowed"),
+    406: t("Not Acceptable"),
+    409: t("Conflict"),
+    412: t("Precondition Failed"),
+    413: t("Content Too Large"),
+    415: t("Unsupported Media Type"),
+    422: t("Unprocessable Content"),
+    428: t("Precondition Required"),
+    429: t("Too Many Requests"),
+    500: t("Internal Server Error"),
+    503: t("Service Unavailable"),
+}
+
+
 def request_language(request: Request) -> Language:
     """The language of the request's problem texts: its Accept-Language, else the setting."""
     return negotiate(request.headers.get("accept-language"), settings.default_language)
@@ -176,7 +197,7 @@ def problem_response(
     extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     language = request_language(request)
-    title = title or t(HTTPStatus(status).phrase)
+    title = title or STATUS_TITLES.get(status) or Msg(HTTPStatus(status).phrase)
     body = Problem(
         **(extensions or {}),
         type=type_,

@@ -2,10 +2,10 @@
 
 Every text a problem+json carries is a `Msg`: an English template (which is also its gettext
 msgid) with its parameters kept apart, so that it is rendered in the request's language only
-when the response is made. The Vietnamese translations live in a gettext catalog,
-app/locale/vi/LC_MESSAGES/messages.po, read with Babel when this module is imported (no compile
-step). Pydantic's validation errors are translated by their `type`, with their `ctx` as
-parameters (msgctxt "pydantic" in the same catalog).
+when the response is made. The Vietnamese translations live in gettext catalogs read with Babel
+when this module is imported (no compile step): app/locale/vi/LC_MESSAGES/messages.po for the
+app's own messages (extracted from the code), and pydantic.po for pydantic's validation errors,
+keyed by their `type` and filled in with their `ctx`.
 
     raise NotFoundError(t("Unit {unit_id} does not exist.", unit_id=unit_id))
 
@@ -28,16 +28,16 @@ logger = logging.getLogger(__name__)
 
 Language = Literal["vi", "en"]
 LANGUAGES: tuple[Language, ...] = ("vi", "en")
-CATALOG_PATH = Path(__file__).resolve().parents[1] / "locale" / "vi" / "LC_MESSAGES" / "messages.po"
-PYDANTIC_CONTEXT = "pydantic"
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "locale" / "vi" / "LC_MESSAGES"
 
 
-def _load_catalog() -> Catalog:
-    with CATALOG_PATH.open("rb") as po:
-        return read_po(po, locale="vi")
+def _load_catalog(domain: str) -> Catalog:
+    with (CATALOG_DIR / f"{domain}.po").open("rb") as po:
+        return read_po(po, locale="vi", domain=domain)
 
 
-VI: Catalog = _load_catalog()
+MESSAGES: Catalog = _load_catalog("messages")
+PYDANTIC: Catalog = _load_catalog("pydantic")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Msg:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def render(self, language: Language) -> str:
-        template = self.text if language == "en" else translated(self.text)
+        template = self.text if language == "en" else translated(self.text) or self.text
         return template.format(**{k: _param(v, language) for k, v in self.params.items()})
 
     def __str__(self) -> str:
@@ -92,13 +92,13 @@ def _param(value: Any, language: Language) -> Any:
     return value
 
 
-def translated(text: str, context: str | None = None) -> str:
-    """The Vietnamese template of `text`; the English one, logged, when it has none (the tests
-    check that none is missing)."""
-    message = VI.get(text, context=context)
+def translated(text: str, catalog: Catalog = MESSAGES) -> str | None:
+    """The Vietnamese template of `text`, or None, logged, when it has none (the tests check
+    that none is missing)."""
+    message = catalog.get(text)
     if message is None or not message.string or message.fuzzy:
-        logger.warning("no Vietnamese translation of %r (context %s)", text, context)
-        return text
+        logger.warning("no Vietnamese translation of %r in %s.po", text, catalog.domain)
+        return None
     return str(message.string)
 
 
@@ -153,20 +153,20 @@ def _enum_choices(expected: str) -> str:
 
 def validation_message(error: Mapping[str, Any], language: Language) -> str:
     """The message of one of pydantic's errors (`RequestValidationError.errors()` item)."""
+    if language == "en":  # pydantic's own English
+        return str(error.get("msg", ""))
     kind = str(error.get("type", ""))
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     cause = ctx.get("error")
-    # A validator of ours raised ValueError(t(...)): its own message, in either language.
+    # A validator of ours raised ValueError(t(...)): its own message.
     if kind in {"value_error", "assertion_error"} and isinstance(cause, BaseException):
         reason = cause.args[0] if cause.args else None
         if isinstance(reason, Msg):
             return reason.render(language)
-    if language == "en":
-        return str(error.get("msg", ""))
     if "expected" in ctx and kind in {"enum", "literal_error"}:
         ctx["expected"] = _enum_choices(str(ctx["expected"]))
-    template = translated(kind, context=PYDANTIC_CONTEXT)
-    if template == kind:  # no translation: pydantic's English rather than the bare kind
+    template = translated(kind, PYDANTIC)
+    if template is None:
         return str(error.get("msg", ""))
     try:
         return template.format(**ctx)

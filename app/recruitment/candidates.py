@@ -480,7 +480,7 @@ def transition(
     step = STEPS[step_in.action]
     scope.require_write(candidate.unit_id, t("move candidates of this unit"), REPORT_ROLES)
     if candidate.stage not in step.sources:
-        allowed: list[Any] = [a.value for a in allowed_actions(candidate.stage)] or [t("none")]
+        allowed: list[Any] = list(allowed_actions(candidate.stage)) or [t("none")]
         raise ConflictError(
             t(
                 "Cannot {action} a candidate at stage {stage}: stages are not skipped; allowed "
