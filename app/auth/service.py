@@ -80,7 +80,7 @@ def _lockout(
 ) -> TooManyRequestsError | None:
     assert attempt.id is not None
     reopens = {
-        "from this address": _reopens_at(
+        t("from this address"): _reopens_at(
             session,
             counted=col(SignInFailure.client),
             value=attempt.client,
@@ -88,7 +88,7 @@ def _lockout(
             window_start=window_start,
             attempt_id=attempt.id,
         ),
-        "for this username": _reopens_at(
+        t("for this username"): _reopens_at(
             session,
             counted=col(SignInFailure.username),
             value=attempt.username,

@@ -40,9 +40,10 @@ MESSAGES: Catalog = _load_catalog("messages")
 PYDANTIC: Catalog = _load_catalog("pydantic")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Msg:
-    """A message to a client: an English `str.format` template and its parameters."""
+    """A message to a client: an English `str.format` template and its parameters (equal only
+    to itself: its parameters need not be hashable)."""
 
     text: str
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -55,7 +56,7 @@ class Msg:
         return self.render("en")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Joined(Msg):
     """Values joined in prose: "a and b" / "a và b", "a or b" / "a hoặc b", or "a; b"."""
 
