@@ -309,6 +309,10 @@ def test_framework_errors_in_vietnamese(client: TestClient, no_fallback: None) -
     body = assert_problem(client.put("/api/v1/units", headers=vi), 405)
     assert body["title"] == "Phương thức không được hỗ trợ"
     assert body["detail"].startswith("/api/v1/units chấp nhận ")
+    big = b"[" + b"0," * settings.max_body_bytes + b"0]"
+    body = assert_problem(client.post("/api/v1/units", content=big, headers=vi), 413)
+    assert body["title"] == "Nội dung quá lớn"
+    assert body["detail"] == f"Nội dung yêu cầu lớn hơn {settings.max_body_bytes} byte."
 
 
 def test_sign_in_problem_in_vietnamese(anon: TestClient, no_fallback: None) -> None:
