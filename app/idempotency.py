@@ -24,6 +24,7 @@ from app.access.deps import CurrentPrincipal
 from app.core.config import settings
 from app.core.db import SessionDep, engine
 from app.core.errors import AppError, ConflictError, database_unavailable
+from app.core.i18n import t
 from app.core.middleware import read_whole_body
 from app.models import IdempotencyRecord, utcnow
 
@@ -35,7 +36,7 @@ _REPLAYED_HEADERS = ("content-type", "location", "etag")
 
 class IdempotencyKeyReusedError(AppError):
     status = 422
-    title = "Idempotency Key Reused"
+    title = t("Idempotency Key Reused")
     type = "/problems/idempotency-key-reused"
 
 
@@ -90,11 +91,11 @@ def claim_idempotency_key(
     if existing is not None:
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReusedError(
-                "This Idempotency-Key was used for another request; use a new key."
+                t("This Idempotency-Key was used for another request; use a new key.")
             )
         if existing.status_code is None:
             raise ConflictError(
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                t("A request with this Idempotency-Key is still being processed; retry shortly."),
                 headers={"Retry-After": "1"},
             )
         raise ReplayError(existing)
@@ -110,7 +111,7 @@ def claim_idempotency_key(
         session.flush()  # a concurrent twin blocks here until we commit, then fails
     except IntegrityError as error:
         raise ConflictError(
-            "A request with this Idempotency-Key is being processed; retry shortly.",
+            t("A request with this Idempotency-Key is being processed; retry shortly."),
             headers={"Retry-After": "1"},
         ) from error
     request.state.idempotency_record_id = record.id

@@ -20,6 +20,9 @@ os.environ["CAMKET_ENV"] = "test"
 # Tests drive webhook deliveries themselves (app.webhooks.worker.deliver_due), never a thread.
 os.environ["CAMKET_WEBHOOK_IN_PROCESS_WORKER"] = "false"
 os.environ["CAMKET_SECRET_KEY"] = "test-secret-key-" + "x" * 32
+# The tests assert English problem texts: a request without Accept-Language gets English here,
+# while the service's own default is Vietnamese (tests/platform/test_i18n.py checks both).
+os.environ["CAMKET_DEFAULT_LANGUAGE"] = "en"
 
 import pytest  # noqa: E402
 import uvicorn  # noqa: E402

@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 from app.access.scope import Principal
 from app.core.config import Environment, settings
 from app.core.errors import ForbiddenError, UnauthorizedError
+from app.core.i18n import Msg, t
 from app.core.security import decode_access_token, hash_api_secret, same_hash, split_api_key
 from app.models import ApiKey, Grant, User, utcnow
 
@@ -20,14 +21,19 @@ class DemoAccountError(ForbiddenError):
     type = "/problems/demo-account"
 
 
-def refuse_demo_account(username: str, *, what: str) -> None:
+def refuse_demo_account(username: str, *, what: Msg) -> None:
     """Demo accounts have public passwords (README): they, their tokens and the API keys they
     created work only in development, so a database seeded there is safe to run in production."""
     if settings.env != Environment.development:
         raise DemoAccountError(
-            f"{what} the demo account {username!r}: demo accounts have public passwords and "
-            f"work only when CAMKET_ENV=development, not {settings.env.value}. Use a real "
-            "account (`camket create-user`)."
+            t(
+                "{what} the demo account {username!r}: demo accounts have public passwords and "
+                "work only when CAMKET_ENV=development, not {env}. Use a real account (`camket "
+                "create-user`).",
+                what=what,
+                username=username,
+                env=settings.env,
+            )
         )
 
 
@@ -51,11 +57,11 @@ def authenticate_token(session: Session, *, token: str) -> Principal:
     claims = decode_access_token(token)
     rows = session.execute(_USER_AND_GRANTS, {"user_id": claims.user_id}).all() if claims else []
     if claims is None or not rows or not rows[0].is_active:
-        raise UnauthorizedError("The token is invalid or expired, or the account is disabled.")
+        raise UnauthorizedError(t("The token is invalid or expired, or the account is disabled."))
     if claims.issued_at < rows[0].tokens_valid_from:
-        raise UnauthorizedError("The token was revoked (password changed); sign in again.")
+        raise UnauthorizedError(t("The token was revoked (password changed); sign in again."))
     if rows[0].is_demo:
-        refuse_demo_account(rows[0].username, what="The token belongs to")
+        refuse_demo_account(rows[0].username, what=t("The token belongs to"))
     grants = tuple((row.role, row.unit_id) for row in rows if row.role is not None)
     return Principal(name=rows[0].username, grants=grants, user_id=claims.user_id)
 
@@ -73,12 +79,12 @@ def authenticate_api_key(session: Session, *, key: str) -> Principal:
         or not same_hash(api_key.secret_hash, hash_api_secret(parts[1]))
         or api_key.revoked_at is not None
     ):
-        raise UnauthorizedError("The API key is invalid or revoked.")
+        raise UnauthorizedError(t("The API key is invalid or revoked."))
     creator = session.get(User, api_key.created_by_id)
     if creator is None or not creator.is_active:
-        raise UnauthorizedError("The API key's creator is disabled.")
+        raise UnauthorizedError(t("The API key's creator is disabled."))
     if creator.is_demo:
-        refuse_demo_account(creator.username, what="The API key was created by")
+        refuse_demo_account(creator.username, what=t("The API key was created by"))
     now = utcnow()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         # Committed here, before the endpoint runs: a bookkeeping write, not a change to audit,

@@ -9,6 +9,7 @@ from app.access import credentials
 from app.access.scope import Principal, Scope
 from app.core.db import SessionDep
 from app.core.errors import UnauthorizedError
+from app.core.i18n import t
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
@@ -31,7 +32,7 @@ def get_principal(
     elif token:
         principal = credentials.authenticate_token(session, token=token)
     else:
-        raise UnauthorizedError("Sign in first: send a bearer token or an X-API-Key.")
+        raise UnauthorizedError(t("Sign in first: send a bearer token or an X-API-Key."))
     request.state.principal = principal.name  # for the access log
     return principal
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 from app.access.deps import ScopeDep
 from app.access.scope import Scope, UnitRecord
 from app.core.errors import NotFoundError
+from app.core.i18n import Msg, t
 from app.core.schemas import IdPath
 
 Loaded = TypeVar("Loaded")
@@ -23,18 +24,20 @@ Scoped = TypeVar("Scoped", bound=UnitRecord)
 Fetch = Callable[[Scope, int], Loaded]
 
 
-def in_scope(model: type[Scoped], label: str) -> Fetch[Scoped]:
+def in_scope(model: type[Scoped], label: Msg) -> Fetch[Scoped]:
     """Records that belong to a unit: readable where the caller's grants cover the unit."""
     return lambda scope, record_id: scope.get(model, record_id, label)
 
 
-def shared(model: type[Loaded], label: str) -> Fetch[Loaded]:
+def shared(model: type[Loaded], label: Msg) -> Fetch[Loaded]:
     """Records shared by the whole tree (directives, people): any signed-in caller reads them."""
 
     def fetch(scope: Scope, record_id: int) -> Loaded:
         record = scope.session.get(model, record_id)
         if record is None:
-            raise NotFoundError(f"{label} {record_id} does not exist.")
+            raise NotFoundError(
+                t("{label} {record_id} does not exist.", label=label, record_id=record_id)
+            )
         return record
 
     return fetch

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session, col
 
 from app.core.errors import ForbiddenError, InvalidReferenceError, NotFoundError
+from app.core.i18n import Msg, joined, t
 from app.models import Role, Unit, UnitClosure
 from app.tree.closure import in_year_structure, structure_day, valid_on
 
@@ -122,17 +123,17 @@ class Scope:
         so every create answers alike: 422 for no such unit, then 403 for one outside them."""
         unit = self.session.get(Unit, unit_id)
         if unit is None:
-            raise InvalidReferenceError(field, f"Unit {unit_id} does not exist.")
+            raise InvalidReferenceError(field, t("Unit {unit_id} does not exist.", unit_id=unit_id))
         return unit
 
     def can_read(self, unit_id: int) -> bool:
         return self._holds(unit_id, READ_ROLES)
 
-    def get(self, model: type[Record], record_id: int, label: str) -> Record:
+    def get(self, model: type[Record], record_id: int, label: Msg) -> Record:
         """The record, if it exists and its unit is readable (in today's tree, or in that of
         the record's year); 404 alike otherwise, so that nothing outside the scope reveals its
         existence."""
-        missing = f"{label} {record_id} does not exist."
+        missing = t("{label} {record_id} does not exist.", label=label, record_id=record_id)
         record = self.session.get(model, record_id)
         if record is None:
             raise NotFoundError(missing)
@@ -142,35 +143,44 @@ class Scope:
 
     def unit(self, unit_id: int) -> Unit:
         """The unit, if it exists and is readable; 404 alike otherwise."""
-        missing = f"Unit {unit_id} does not exist."
+        missing = t("Unit {unit_id} does not exist.", unit_id=unit_id)
         unit = self.session.get(Unit, unit_id)
         if unit is None:
             raise NotFoundError(missing)
         self.require_read(unit_id, missing)
         return unit
 
-    def require_read(self, unit_id: int, not_found: str) -> None:
+    def require_read(self, unit_id: int, not_found: Msg) -> None:
         if not self.can_read(unit_id):
             raise NotFoundError(not_found)
 
     def require_write(
-        self, unit_id: int | None, action: str, roles: Iterable[Role] = WRITE_ROLES
+        self, unit_id: int | None, action: Msg, roles: Iterable[Role] = WRITE_ROLES
     ) -> None:
         """A unit of None stands for the top of the tree, which only an admin may write."""
         if unit_id is None:
             if not self.principal.is_admin:
-                raise ForbiddenError(f"Only an admin may {action}.")
+                raise ForbiddenError(t("Only an admin may {action}.", action=action))
             return
         if not self._holds(unit_id, roles):
-            names = " or ".join(sorted(r.value for r in roles))
-            raise ForbiddenError(f"You need the {names} role over unit {unit_id} to {action}.")
+            names = joined(sorted(roles), "or")
+            raise ForbiddenError(
+                t(
+                    "You need the {names} role over unit {unit_id} to {action}.",
+                    names=names,
+                    unit_id=unit_id,
+                    action=action,
+                )
+            )
 
-    def require_role(self, action: str, roles: Iterable[Role] = WRITE_ROLES) -> None:
+    def require_role(self, action: Msg, roles: Iterable[Role] = WRITE_ROLES) -> None:
         """For records shared by the whole tree (directives, people)."""
         if not self.principal.has_role(roles):
-            names = " or ".join(sorted(r.value for r in roles))
-            raise ForbiddenError(f"You need the {names} role to {action}.")
+            names = joined(sorted(roles), "or")
+            raise ForbiddenError(
+                t("You need the {names} role to {action}.", names=names, action=action)
+            )
 
-    def require_admin(self, action: str) -> None:
+    def require_admin(self, action: Msg) -> None:
         if not self.principal.is_admin:
-            raise ForbiddenError(f"Only an admin may {action}.")
+            raise ForbiddenError(t("Only an admin may {action}.", action=action))

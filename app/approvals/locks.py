@@ -29,19 +29,26 @@ from sqlmodel import Session, col
 from app.core import clock
 from app.core.config import settings
 from app.core.errors import ConflictError
+from app.core.i18n import t
 from app.models import Approval, ApprovalStatus, LockException, UnitClosure
 
 
 class PeriodLockedError(ConflictError):
     type = "/problems/period-locked"
-    title = "Period Locked"
+    title = t("Period Locked")
 
     def __init__(self, approval: Approval, unit_id: int) -> None:
-        below = "" if approval.unit_id == unit_id else f", above unit {unit_id}"
+        below = "" if approval.unit_id == unit_id else t(", above unit {unit_id}", unit_id=unit_id)
         super().__init__(
-            f"The figures of unit {approval.unit_id} for {approval.period} are approved "
-            f"(approval {approval.id}{below}): withdraw the approval or ask the superior for a "
-            "lock exception first.",
+            t(
+                "The figures of unit {approval_unit_id} for {period} are approved (approval "
+                "{approval_id}{below}): withdraw the approval or ask the superior for a lock "
+                "exception first.",
+                approval_unit_id=approval.unit_id,
+                period=approval.period,
+                approval_id=approval.id,
+                below=below,
+            ),
             extensions={
                 "approval": {
                     "id": approval.id,
@@ -54,13 +61,19 @@ class PeriodLockedError(ConflictError):
 
 class EntryClosedError(ConflictError):
     type = "/problems/entry-closed"
-    title = "Entry Closed"
+    title = t("Entry Closed")
 
     def __init__(self, unit_id: int, period: str, closed_on: date) -> None:
         super().__init__(
-            f"Entry of {period}'s figures closed on {closed_on} "
-            f"(CAMKET_APPROVAL_ENTRY_CLOSES_DAYS={settings.approval_entry_closes_days} days "
-            f"after the period): ask the superior of unit {unit_id} for a lock exception.",
+            t(
+                "Entry of {period}'s figures closed on {closed_on} "
+                "(CAMKET_APPROVAL_ENTRY_CLOSES_DAYS={days} days after the period): ask the "
+                "superior of unit {unit_id} for a lock exception.",
+                period=period,
+                closed_on=closed_on,
+                days=settings.approval_entry_closes_days,
+                unit_id=unit_id,
+            ),
             extensions={"period": period, "closed_on": closed_on.isoformat()},
         )
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.core.i18n import t
 from app.models import PeriodKind
 
 PERIOD_PATTERN = r"^\d{4}(Q[1-4])?$"
@@ -28,10 +29,12 @@ class Period:
 def parse_period(key: str) -> Period:
     """The period a key names; a ValueError for one that names none."""
     if not _PERIOD.match(key):
-        raise ValueError(f"{key!r} is not a period: a year (2025) or a quarter (2025Q1).")
+        raise ValueError(
+            t("{key!r} is not a period: a year (2025) or a quarter (2025Q1).", key=key)
+        )
     year = int(key[:4])
     if year < 1990 or year > 2100:
-        raise ValueError(f"{key!r}: the year lies outside 1990–2100.")
+        raise ValueError(t("{key!r}: the year lies outside 1990–2100.", key=key))
     if "Q" not in key:
         return Period(key, PeriodKind.year, date(year, 1, 1), date(year, 12, 31))
     quarter = int(key[5])

@@ -6,6 +6,7 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field
 
 from app.approvals.periods import PERIOD_PATTERN, parse_period
+from app.core.i18n import t
 from app.core.schemas import Id, InputModel
 from app.models import ApprovalAction, ApprovalStatus, PeriodKind
 
@@ -44,7 +45,7 @@ class ApprovalStep(InputModel):
     @model_validator(mode="after")
     def _reason_where_required(self) -> Self:
         if self.action in (ApprovalAction.return_, ApprovalAction.withdraw) and not self.reason:
-            raise ValueError(f"To {self.action.value}, give the reason.")
+            raise ValueError(t("To {action}, give the reason.", action=self.action))
         return self
 
 

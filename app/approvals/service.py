@@ -26,6 +26,7 @@ from app.audit.service import audited
 from app.core import clock
 from app.core.config import settings
 from app.core.errors import ConflictError, InvalidValueError
+from app.core.i18n import Msg, joined, t
 from app.core.pagination import PageParams, paginate
 from app.models import (
     Approval,
@@ -47,7 +48,9 @@ def _period(key: str, field: str = "period", location: str = "body") -> Period:
     try:
         return parse_period(key)
     except ValueError as error:
-        raise InvalidValueError(field, str(error), location=location) from error
+        message = error.args[0] if error.args and isinstance(error.args[0], Msg) else None
+        assert message is not None, "parse_period raises ValueError(t(...))"
+        raise InvalidValueError(field, message, location=location) from error
 
 
 def superior_of(session: Session, unit_id: int, period: Period) -> int | None:
@@ -65,16 +68,24 @@ def _require_open_during(session: Session, unit_id: int, period: Period) -> None
         select(col(Unit.id)).where(col(Unit.id) == unit_id, open_during(period.start, period.end))
     ).first()
     if opened is None:
-        raise ConflictError(f"Unit {unit_id} was not open during {period.key}: nothing to submit.")
+        raise ConflictError(
+            t(
+                "Unit {unit_id} was not open during {key}: nothing to submit.",
+                unit_id=unit_id,
+                key=period.key,
+            )
+        )
 
 
 def submit(session: Session, *, scope: Scope, approval_in: ApprovalCreate) -> Approval:
     unit = scope.named_unit(approval_in.unit_id)
     assert unit.id is not None
-    scope.require_write(unit.id, "submit this unit's figures")
+    scope.require_write(unit.id, t("submit this unit's figures"))
     period = _period(approval_in.period)
     if period.start > clock.today():
-        raise InvalidValueError("period", f"{period.key} has not begun: nothing to submit yet.")
+        raise InvalidValueError(
+            "period", t("{key} has not begun: nothing to submit yet.", key=period.key)
+        )
     approval = Approval(
         unit_id=unit.id,
         period=period.key,
@@ -92,8 +103,14 @@ def submit(session: Session, *, scope: Scope, approval_in: ApprovalCreate) -> Ap
         existing = _find(session, unit.id, period.key)
         if existing is not None:
             raise ConflictError(
-                f"Unit {unit.id} already submitted {period.key} (approval {existing.id}, "
-                f"{existing.status.value}): resubmit that one after a return or a withdrawal."
+                t(
+                    "Unit {id} already submitted {key} (approval {existing_id}, {status}): "
+                    "resubmit that one after a return or a withdrawal.",
+                    id=unit.id,
+                    key=period.key,
+                    existing_id=existing.id,
+                    status=existing.status,
+                )
             )
         approval.superior_id = superior_of(session, unit.id, period)
         session.add(approval)
@@ -124,10 +141,16 @@ def _missing_children(session: Session, approval: Approval, period: Period) -> l
 
 def _require_status(approval: Approval, action: ApprovalAction, *wanted: ApprovalStatus) -> None:
     if approval.status not in wanted:
-        allowed = " or ".join(status.value for status in wanted)
+        allowed = joined(wanted, "or")
         raise ConflictError(
-            f"Approval {approval.id} is {approval.status.value}: only one {allowed} may be "
-            f"{'returned' if action == ApprovalAction.return_ else action.value + 'd'}."
+            t(
+                "Approval {id} is {status}: only one {allowed} may be {done}.",
+                id=approval.id,
+                status=approval.status,
+                allowed=allowed,
+                action=action,
+                done="returned" if action == ApprovalAction.return_ else action.value + "d",
+            )
         )
 
 
@@ -140,10 +163,11 @@ def take_step(
     superior_id = superior_of(session, approval.unit_id, period)
     action = step.action
     if action == ApprovalAction.resubmit:
-        scope.require_write(approval.unit_id, "submit this unit's figures")
+        scope.require_write(approval.unit_id, t("submit this unit's figures"))
     else:
         scope.require_write(
-            superior_id, f"{action.value} this unit's figures (its superior's managers do)"
+            superior_id,
+            t("{action} this unit's figures (its superior's managers do)", action=action),
         )
     # The unit's line holds its superior's and every unit above: approvals of one line, and
     # the writes below them (app/approvals/locks.py), take their turns.
@@ -167,8 +191,14 @@ def take_step(
             if missing:
                 names = ", ".join(f"{unit.id} ({unit.code})" for unit in missing)
                 raise ConflictError(
-                    f"Approve the children of unit {approval.unit_id} for {period.key} first "
-                    f"(bottom-up): {len(missing)} not approved: {names}.",
+                    t(
+                        "Approve the children of unit {unit_id} for {key} first (bottom-up): "
+                        "{count} not approved: {names}.",
+                        unit_id=approval.unit_id,
+                        key=period.key,
+                        count=len(missing),
+                        names=names,
+                    ),
                     extensions={"missing_unit_ids": [unit.id for unit in missing]},
                 )
             status = ApprovalStatus.approved
@@ -180,8 +210,13 @@ def take_step(
             above = _find(session, superior_id, period.key) if superior_id is not None else None
             if above is not None and above.status == ApprovalStatus.approved:
                 raise ConflictError(
-                    f"The superior's figures for {period.key} are approved (approval "
-                    f"{above.id} of unit {above.unit_id}): withdraw that one first (top-down).",
+                    t(
+                        "The superior's figures for {key} are approved (approval {id} of unit "
+                        "{unit_id}): withdraw that one first (top-down).",
+                        key=period.key,
+                        id=above.id,
+                        unit_id=above.unit_id,
+                    ),
                     extensions={"approval": {"id": above.id, "unit_id": above.unit_id}},
                 )
             status = ApprovalStatus.withdrawn
@@ -240,10 +275,10 @@ def grant_exception(
     period = _period(exception_in.period)
     superior_id = superior_of(session, unit.id, period)
     scope.require_write(
-        superior_id, "grant a lock exception for this unit (its superior's managers do)"
+        superior_id, t("grant a lock exception for this unit (its superior's managers do)")
     )
     if exception_in.until < clock.today():
-        raise InvalidValueError("until", f"{exception_in.until} has passed.")
+        raise InvalidValueError("until", t("{until} has passed.", until=exception_in.until))
     exception = LockException(
         unit_id=unit.id,
         period=period.key,

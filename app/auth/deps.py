@@ -6,11 +6,12 @@ from fastapi import Depends, Form
 from app.access.loaders import loader
 from app.access.scope import Scope
 from app.auth import service
+from app.core.i18n import t
 from app.models import ApiKey, User
 
 
 def _user_for_admin(scope: Scope, user_id: int) -> User:
-    scope.require_admin("manage users")
+    scope.require_admin(t("manage users"))
     return service.get_user(scope.session, user_id=user_id)
 
 

@@ -21,6 +21,7 @@ from app.auth.schemas import (
 from app.core.db import SessionDep
 from app.core.errors import ForbiddenError, problem_responses
 from app.core.etag import check_if_match, with_etag
+from app.core.i18n import t
 from app.core.pagination import Page, PageDep
 from app.core.schemas import IdPath
 from app.idempotency import IDEMPOTENT
@@ -83,7 +84,7 @@ def me(principal: CurrentPrincipal) -> Me:
 def change_password(session: SessionDep, scope: ScopeDep, change: PasswordChange) -> None:
     """Needs the current password. Every token issued before the change stops working."""
     if scope.principal.user_id is None:
-        raise ForbiddenError("An API key has no password.")
+        raise ForbiddenError(t("An API key has no password."))
     user = service.get_user(session, user_id=scope.principal.user_id)
     service.change_own_password(session, scope=scope, user=user, change=change)
 

@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, computed_field, model_validator
 from sqlmodel import Field
 
+from app.core.i18n import t
 from app.core.schemas import Id, InputModel, Secret
 from app.models import GrantBase, Role, UserBase
 
@@ -22,9 +23,9 @@ class GrantIn(InputModel):
     @model_validator(mode="after")
     def _unit_unless_admin(self) -> "GrantIn":
         if self.role != Role.admin and self.unit_id is None:
-            raise ValueError(f"a {self.role.value} grant needs a unit_id")
+            raise ValueError(t("a {role} grant needs a unit_id", role=self.role))
         if self.role == Role.admin and self.unit_id is not None:
-            raise ValueError("an admin grant covers everything: leave unit_id empty")
+            raise ValueError(t("an admin grant covers everything: leave unit_id empty"))
         return self
 
 

@@ -23,6 +23,7 @@ from app.core.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
+from app.core.i18n import joined, t
 from app.core.pagination import PageParams, paginate
 from app.core.security import (
     DUMMY_PASSWORD_HASH,
@@ -79,7 +80,7 @@ def _lockout(
 ) -> TooManyRequestsError | None:
     assert attempt.id is not None
     reopens = {
-        "from this address": _reopens_at(
+        t("from this address"): _reopens_at(
             session,
             counted=col(SignInFailure.client),
             value=attempt.client,
@@ -87,7 +88,7 @@ def _lockout(
             window_start=window_start,
             attempt_id=attempt.id,
         ),
-        "for this username": _reopens_at(
+        t("for this username"): _reopens_at(
             session,
             counted=col(SignInFailure.username),
             value=attempt.username,
@@ -101,7 +102,7 @@ def _lockout(
         return None
     wait = max(locks.values()) - utcnow()  # until every lock has reopened
     return TooManyRequestsError(
-        f"Too many failed sign-ins {' and '.join(locks)}; wait and retry.",
+        t("Too many failed sign-ins {locks}; wait and retry.", locks=joined(list(locks))),
         retry_after=max(1, int(wait.total_seconds()) + 1),
     )
 
@@ -137,14 +138,14 @@ def sign_in(session: Session, *, username: str, password: str, client: str) -> T
     (from any address) or from this address (for any username): then 429, decided before the
     password is looked at, so a locked-out guess learns nothing."""
     if len(username) > USERNAME_MAX_LENGTH:  # no such account can exist; nothing to count
-        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+        raise UnauthorizedError(t("Wrong username or password, or the account is disabled."))
     attempt_id = _record_attempt(session, username=username, client=client)
     user = session.execute(select(User).where(col(User.username) == username)).scalars().first()
     valid = verify_password(password, user.password_hash if user else DUMMY_PASSWORD_HASH)
     if user is None or not valid or not user.is_active:
-        raise UnauthorizedError("Wrong username or password, or the account is disabled.")
+        raise UnauthorizedError(t("Wrong username or password, or the account is disabled."))
     if user.is_demo:
-        refuse_demo_account(user.username, what="This is")
+        refuse_demo_account(user.username, what=t("This is"))
     session.execute(delete(SignInFailure).where(col(SignInFailure.id) == attempt_id))
     session.commit()
     assert user.id is not None
@@ -181,7 +182,7 @@ def warn_about_demo_accounts(session: Session) -> list[str]:
 def get_user(session: Session, *, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"User {user_id} does not exist.")
+        raise NotFoundError(t("User {user_id} does not exist.", user_id=user_id))
     return user
 
 
@@ -193,7 +194,7 @@ def user_public(session: Session, user: User) -> dict[str, Any]:
 
 
 def list_users(session: Session, *, scope: Scope, params: PageParams) -> dict[str, Any]:
-    scope.require_admin("list users")
+    scope.require_admin(t("list users"))
     page = paginate(session, select(User).order_by(col(User.username)), params)
     page["items"] = [user_public(session, user) for user in page["items"]]
     return page
@@ -201,16 +202,18 @@ def list_users(session: Session, *, scope: Scope, params: PageParams) -> dict[st
 
 def _check_grant_unit(session: Session, grant: GrantIn, field: str) -> None:
     if grant.unit_id is not None and session.get(Unit, grant.unit_id) is None:
-        raise InvalidReferenceError(field, f"Unit {grant.unit_id} does not exist.")
+        raise InvalidReferenceError(
+            field, t("Unit {unit_id} does not exist.", unit_id=grant.unit_id)
+        )
 
 
 def create_user(
     session: Session, *, scope: Scope, user_in: UserCreate, is_demo: bool = False
 ) -> User:
     """`is_demo` only from the development seed: no client can make a demo account."""
-    scope.require_admin("create users")
+    scope.require_admin(t("create users"))
     if session.execute(select(col(User.id)).where(col(User.username) == user_in.username)).first():
-        raise ConflictError(f"The username {user_in.username!r} is taken.")
+        raise ConflictError(t("The username {username!r} is taken.", username=user_in.username))
     for grant in user_in.grants:
         _check_grant_unit(session, grant, "grants")
     user = User.model_validate(
@@ -246,11 +249,13 @@ def _keep_an_admin(session: Session, *, without_user_id: int | None) -> None:
         )
     ).scalar_one()
     if others == 0:
-        raise ConflictError("No other active admin would be left: make someone else admin first.")
+        raise ConflictError(
+            t("No other active admin would be left: make someone else admin first.")
+        )
 
 
 def update_user(session: Session, *, scope: Scope, user: User, user_in: UserUpdate) -> User:
-    scope.require_admin("change users")
+    scope.require_admin(t("change users"))
     before = snapshot(user)
     changes = user_in.model_dump(exclude_unset=True)
     if changes.get("is_active") is False and user.is_active:
@@ -278,7 +283,7 @@ def change_own_password(
     session: Session, *, scope: Scope, user: User, change: PasswordChange
 ) -> None:
     if not verify_password(change.current_password, user.password_hash):
-        raise InvalidValueError("current_password", "The current password is wrong.")
+        raise InvalidValueError("current_password", t("The current password is wrong."))
     before = snapshot(user)
     user.apply(
         {
@@ -293,7 +298,7 @@ def change_own_password(
 
 
 def add_grant(session: Session, *, scope: Scope, user: User, grant_in: GrantIn) -> Grant:
-    scope.require_admin("grant roles")
+    scope.require_admin(t("grant roles"))
     _check_grant_unit(session, grant_in, "unit_id")
     exists = session.execute(
         select(col(Grant.id)).where(
@@ -305,7 +310,7 @@ def add_grant(session: Session, *, scope: Scope, user: User, grant_in: GrantIn) 
         )
     ).first()
     if exists:
-        raise ConflictError("The user already holds this grant.")
+        raise ConflictError(t("The user already holds this grant."))
     grant = Grant(user_id=user.id, role=grant_in.role, unit_id=grant_in.unit_id)  # type: ignore[arg-type]
     session.add(grant)
     record_event(
@@ -318,12 +323,12 @@ def add_grant(session: Session, *, scope: Scope, user: User, grant_in: GrantIn) 
 def get_grant(session: Session, *, user: User, grant_id: int) -> Grant:
     grant = session.get(Grant, grant_id)
     if grant is None or grant.user_id != user.id:
-        raise NotFoundError(f"User {user.id} has no grant {grant_id}.")
+        raise NotFoundError(t("User {id} has no grant {grant_id}.", id=user.id, grant_id=grant_id))
     return grant
 
 
 def remove_grant(session: Session, *, scope: Scope, grant: Grant) -> None:
-    scope.require_admin("withdraw roles")
+    scope.require_admin(t("withdraw roles"))
     if grant.role == Role.admin:
         _keep_an_admin(session, without_user_id=grant.user_id)
     before = snapshot(grant)
@@ -344,14 +349,14 @@ def _keys_in_scope(scope: Scope) -> Any:
 
 
 def list_api_keys(session: Session, *, scope: Scope, params: PageParams) -> dict[str, Any]:
-    scope.require_role("list API keys")
+    scope.require_role(t("list API keys"))
     return paginate(session, _keys_in_scope(scope).order_by(col(ApiKey.id)), params)
 
 
 def get_api_key(session: Session, *, scope: Scope, key_id: int) -> ApiKey:
     key = session.execute(_keys_in_scope(scope).where(col(ApiKey.id) == key_id)).scalars().first()
     if key is None:
-        raise NotFoundError(f"API key {key_id} does not exist.")
+        raise NotFoundError(t("API key {key_id} does not exist.", key_id=key_id))
     assert isinstance(key, ApiKey)
     return key
 
@@ -359,12 +364,12 @@ def get_api_key(session: Session, *, scope: Scope, key_id: int) -> ApiKey:
 def create_api_key(session: Session, *, scope: Scope, key_in: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A new key holding one grant inside the creator's own scope; returns it with its secret."""
     if scope.principal.user_id is None:
-        raise ForbiddenError("API keys are created by users, not by other keys.")
+        raise ForbiddenError(t("API keys are created by users, not by other keys."))
     # Scope first: checking the unit first would tell whether an unseen unit exists.
     if key_in.role == Role.admin:
-        scope.require_admin("create an admin key")
+        scope.require_admin(t("create an admin key"))
     else:
-        scope.require_write(key_in.unit_id, "create a key for this unit")
+        scope.require_write(key_in.unit_id, t("create a key for this unit"))
     _check_grant_unit(session, key_in, "unit_id")
     full_key, prefix, secret_hash = new_api_key()
     key = ApiKey(
@@ -385,11 +390,17 @@ def create_api_key(session: Session, *, scope: Scope, key_in: ApiKeyCreate) -> t
 
 def revoke_api_key(session: Session, *, scope: Scope, key: ApiKey) -> ApiKey:
     if key.role == Role.admin:
-        scope.require_admin("revoke an admin key")
+        scope.require_admin(t("revoke an admin key"))
     else:
-        scope.require_write(key.unit_id, "revoke this key")
+        scope.require_write(key.unit_id, t("revoke this key"))
     if key.revoked_at is not None:
-        raise ConflictError(f"API key {key.id} was already revoked on {key.revoked_at:%Y-%m-%d}.")
+        raise ConflictError(
+            t(
+                "API key {id} was already revoked on {revoked_at:%Y-%m-%d}.",
+                id=key.id,
+                revoked_at=key.revoked_at,
+            )
+        )
     before = snapshot(key)
     key.apply({"revoked_at": datetime.now(UTC)})
     record_event(

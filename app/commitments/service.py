@@ -28,6 +28,7 @@ from app.commitments.workflow import (
 )
 from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import (
@@ -147,9 +148,13 @@ def _may_direct(
 def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
     """The rules every saved commitment keeps."""
     if session.get(Unit, commitment.unit_id) is None:
-        raise InvalidReferenceError("unit_id", f"Unit {commitment.unit_id} does not exist.")
+        raise InvalidReferenceError(
+            "unit_id", t("Unit {unit_id} does not exist.", unit_id=commitment.unit_id)
+        )
     superior_id = commitment.registered_with_id
-    no_superior = InvalidReferenceError("registered_with_id", f"Unit {superior_id} does not exist.")
+    no_superior = InvalidReferenceError(
+        "registered_with_id", t("Unit {superior_id} does not exist.", superior_id=superior_id)
+    )
     if session.get(Unit, superior_id) is None:
         raise no_superior
     is_ancestor = session.execute(
@@ -166,17 +171,24 @@ def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
         if not scope.can_read(superior_id):
             raise no_superior
         raise ConflictError(
-            f"A commitment is registered with a superior committee: unit {superior_id} is not "
-            f"above unit {commitment.unit_id}."
+            t(
+                "A commitment is registered with a superior committee: unit {superior_id} is "
+                "not above unit {unit_id}.",
+                superior_id=superior_id,
+                unit_id=commitment.unit_id,
+            )
         )
     if session.get(Directive, commitment.directive_id) is None:
         raise InvalidReferenceError(
-            "directive_id", f"Directive {commitment.directive_id} does not exist."
+            "directive_id",
+            t("Directive {directive_id} does not exist.", directive_id=commitment.directive_id),
         )
     for field in ("responsible_person_id", "directing_person_id"):
         person_id = getattr(commitment, field)
         if person_id is not None and session.get(Person, person_id) is None:
-            raise InvalidReferenceError(field, f"Person {person_id} does not exist.")
+            raise InvalidReferenceError(
+                field, t("Person {person_id} does not exist.", person_id=person_id)
+            )
     if commitment.directing_person_id is not None and not _may_direct(
         session,
         person_id=commitment.directing_person_id,
@@ -185,11 +197,15 @@ def _check(session: Session, scope: Scope, commitment: Commitment) -> None:
         year=commitment.year,
     ):
         raise ConflictError(
-            f"Person {commitment.directing_person_id} neither is in charge of the unit nor holds a "
-            f"post in the superior committee in {commitment.year}."
+            t(
+                "Person {directing_person_id} neither is in charge of the unit nor holds a post "
+                "in the superior committee in {year}.",
+                directing_person_id=commitment.directing_person_id,
+                year=commitment.year,
+            )
         )
     if commitment.deadline is not None and commitment.deadline.year < commitment.year:
-        raise InvalidValueError("deadline", "The deadline falls before the commitment's year.")
+        raise InvalidValueError("deadline", t("The deadline falls before the commitment's year."))
     _require_open(session, commitment, commitment.status)
 
 
@@ -197,13 +213,15 @@ def _require_open(session: Session, commitment: Commitment, status: CommitmentSt
     """A commitment not finished lives on, which a closed unit does not (unless a reorganisation
     carried its work to a successor); a finished one belongs to its year."""
     on = year_start(commitment.year) if status in FINISHED else None
-    require_open(session, commitment.carried_to_id or commitment.unit_id, on=on, what="commitment")
+    require_open(
+        session, commitment.carried_to_id or commitment.unit_id, on=on, what=t("commitment")
+    )
 
 
 def create_commitment(
     session: Session, *, scope: Scope, commitment_in: CommitmentCreate
 ) -> Commitment:
-    scope.require_write(commitment_in.unit_id, "register commitments for this unit")
+    scope.require_write(commitment_in.unit_id, t("register commitments for this unit"))
     commitment = Commitment.model_validate(
         commitment_in,
         update={"search_key": search_key(commitment_in.title, commitment_in.description)},
@@ -220,10 +238,14 @@ def create_commitment(
 def update_commitment(
     session: Session, *, scope: Scope, commitment: Commitment, commitment_in: CommitmentUpdate
 ) -> Commitment:
-    scope.require_write(commitment.unit_id, "change this unit's commitments")
+    scope.require_write(commitment.unit_id, t("change this unit's commitments"))
     if commitment.status not in EDITABLE:
         raise ConflictError(
-            f"Commitment {commitment.id} is {commitment.status.value}: only a draft can be edited."
+            t(
+                "Commitment {id} is {status}: only a draft can be edited.",
+                id=commitment.id,
+                status=commitment.status,
+            )
         )
     changes = commitment_in.model_dump(exclude_unset=True)
     if "title" in changes or "description" in changes:
@@ -251,16 +273,22 @@ def transition(
 ) -> Commitment:
     rule = TRANSITIONS[transition_in.action]
     if commitment.status not in rule.sources:
-        allowed = ", ".join(a.value for a in allowed_actions(commitment.status)) or "none"
+        allowed: list[Any] = list(allowed_actions(commitment.status)) or [t("none")]
         raise ConflictError(
-            f"Cannot {rule.action.value} a commitment that is {commitment.status.value}; "
-            f"allowed now: {allowed}."
+            t(
+                "Cannot {action} a commitment that is {status}; allowed now: {allowed}.",
+                action=rule.action,
+                status=commitment.status,
+                allowed=allowed,
+            )
         )
     side_unit = commitment.unit_id if rule.side == Side.unit else commitment.registered_with_id
-    scope.require_write(side_unit, f"{rule.action.value} this commitment")
+    scope.require_write(side_unit, t("{action} this commitment", action=rule.action))
     for field in rule.requires:
         if not getattr(transition_in, field):
-            raise InvalidValueError(field, f"To {rule.action.value}, give {field}.")
+            raise InvalidValueError(
+                field, t("To {action}, give {field}.", action=rule.action, field=field)
+            )
     changes: dict[str, Any] = {"status": rule.target}
     if rule.target in {CommitmentStatus.completed, CommitmentStatus.not_completed}:
         changes["result_summary"] = transition_in.result_summary
@@ -313,14 +341,18 @@ def list_progress(session: Session, *, commitment: Commitment) -> list[ProgressU
 def add_progress(
     session: Session, *, scope: Scope, commitment: Commitment, update_in: ProgressUpdateCreate
 ) -> ProgressUpdate:
-    scope.require_write(commitment.unit_id, "report progress for this unit", REPORT_ROLES)
+    scope.require_write(commitment.unit_id, t("report progress for this unit"), REPORT_ROLES)
     if commitment.status not in ACCEPTS_PROGRESS:
         raise ConflictError(
-            f"Progress is reported on accepted or running commitments; this one is "
-            f"{commitment.status.value}."
+            t(
+                "Progress is reported on accepted or running commitments; this one is {status}.",
+                status=commitment.status,
+            )
         )
     if update_in.reported_on > clock.today():
-        raise InvalidValueError("reported_on", "A progress report cannot be dated in the future.")
+        raise InvalidValueError(
+            "reported_on", t("A progress report cannot be dated in the future.")
+        )
     update = ProgressUpdate(
         commitment_id=commitment.id,  # type: ignore[arg-type]
         reported_on=update_in.reported_on,
@@ -343,7 +375,7 @@ def add_progress(
             select(col(Commitment.carried_to_id)).where(col(Commitment.id) == commitment.id)
         ).scalar_one()
         carrier = carried_to or commitment.unit_id
-        require_open(session, carrier, on=update_in.reported_on, what="progress report")
+        require_open(session, carrier, on=update_in.reported_on, what=t("progress report"))
         require_unlocked(session, unit_id=commitment.unit_id, year=commitment.year)
         session.add(update)
         session.flush()

@@ -2,7 +2,7 @@ import ipaddress
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # let any local client pick the address it is counted against).
     forwarded_allow_ips: str = ""
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    # The language of problem texts for a request whose Accept-Language names neither `vi` nor
+    # `en`: Vietnamese, the language of the committees who use the service (a script that sends
+    # no header, e.g. curl, gets Vietnamese too; it can ask for English with the header).
+    default_language: Literal["vi", "en"] = "vi"
     idempotency_hours: Annotated[int, Field(ge=1)] = 24
     # Dates and years a payload may name: from this day (the founding of the Communist Party of
     # Vietnam, 3 February 1930: nothing the service records is older) to the end of the year

@@ -16,6 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.core.config import settings
+from app.core.i18n import Language, Msg, negotiate, render, render_errors, t, validation_message
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -49,20 +52,20 @@ class AppError(Exception):
     """Base of every domain error; the handler turns it into problem+json."""
 
     status: int = 500
-    title: str = "Internal Server Error"
+    title: Msg = t("Internal Server Error")
     type: str = "about:blank"
 
     headers: dict[str, str] | None = None
 
     def __init__(
         self,
-        detail: str,
+        detail: Msg,
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(str(detail))
         self.detail = detail
         self.errors = errors
         self.headers = headers
@@ -71,37 +74,37 @@ class AppError(Exception):
 
 class NotFoundError(AppError):
     status = 404
-    title = "Not Found"
+    title = t("Not Found")
     type = "/problems/not-found"
 
 
 class UnauthorizedError(AppError):
     status = 401
-    title = "Unauthorized"
+    title = t("Unauthorized")
     type = "/problems/unauthorized"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: Msg) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 class ForbiddenError(AppError):
     status = 403
-    title = "Forbidden"
+    title = t("Forbidden")
     type = "/problems/forbidden"
 
 
 class PreconditionFailedError(AppError):
     status = 412
-    title = "Precondition Failed"
+    title = t("Precondition Failed")
     type = "/problems/stale-version"
 
 
 class TooManyRequestsError(AppError):
     status = 429
-    title = "Too Many Requests"
+    title = t("Too Many Requests")
     type = "/problems/too-many-requests"
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
+    def __init__(self, detail: Msg, *, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
@@ -109,7 +112,7 @@ class ConflictError(AppError):
     """The request is well formed but breaks a rule of the domain or of the current data."""
 
     status = 409
-    title = "Conflict"
+    title = t("Conflict")
     type = "/problems/conflict"
 
 
@@ -117,10 +120,10 @@ class InvalidReferenceError(AppError):
     """A field of the payload names a record that does not exist."""
 
     status = 422
-    title = "Unknown Reference"
+    title = t("Unknown Reference")
     type = "/problems/unknown-reference"
 
-    def __init__(self, field: str, detail: str) -> None:
+    def __init__(self, field: str, detail: Msg) -> None:
         super().__init__(
             detail, errors=[{"loc": ["body", field], "msg": detail, "type": "reference"}]
         )
@@ -130,11 +133,11 @@ class InvalidValueError(AppError):
     """A payload field is valid on its own but not together with the others or the stored data."""
 
     status = 422
-    title = "Unprocessable Content"
+    title = t("Unprocessable Content")
     type = "/problems/invalid-value"
 
     def __init__(
-        self, field: str, detail: str, *, location: str = "body", path: tuple[str | int, ...] = ()
+        self, field: str, detail: Msg, *, location: str = "body", path: tuple[str | int, ...] = ()
     ) -> None:
         # `path` continues the location inside the field (an item of a list, its member).
         super().__init__(
@@ -146,41 +149,73 @@ class InvalidRowsError(AppError):
     """Several rows of a bulk payload are wrong; every one is listed and nothing is written."""
 
     status = 422
-    title = "Invalid Rows"
+    title = t("Invalid Rows")
     type = "/problems/invalid-rows"
 
-    def __init__(self, detail: str, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+    def __init__(self, detail: Msg, problems: list[tuple[tuple[str | int, ...], Msg]]) -> None:
         super().__init__(
             detail,
             errors=[{"loc": list(loc), "msg": msg, "type": "value"} for loc, msg in problems],
         )
 
 
+# The titles of problems without a type of their own (about:blank): their status's phrase (RFC
+# 9457, 4.2.1; RFC 9110's wording). A status missing here falls back to Python's English phrase.
+STATUS_TITLES: dict[int, Msg] = {
+    400: t("Bad Request"),
+    401: t("Unauthorized"),
+    403: t("Forbidden"),
+    404: t("Not Found"),
+    405: t("Method Not Allowed"),
+    406: t("Not Acceptable"),
+    409: t("Conflict"),
+    412: t("Precondition Failed"),
+    413: t("Content Too Large"),
+    415: t("Unsupported Media Type"),
+    422: t("Unprocessable Content"),
+    428: t("Precondition Required"),
+    429: t("Too Many Requests"),
+    500: t("Internal Server Error"),
+    503: t("Service Unavailable"),
+}
+
+
+def request_language(request: Request) -> Language:
+    """The language of the request's problem texts: its Accept-Language, else the setting."""
+    return negotiate(request.headers.get("accept-language"), settings.default_language)
+
+
 def problem_response(
     request: Request,
     *,
     status: int,
-    title: str | None = None,
+    title: Msg | None = None,
     type_: str = "about:blank",
-    detail: str | None = None,
+    detail: Msg | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
     extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
+    language = request_language(request)
+    title = title or STATUS_TITLES.get(status) or Msg(HTTPStatus(status).phrase)
     body = Problem(
         **(extensions or {}),
         type=type_,
-        title=title or HTTPStatus(status).phrase,
+        title=title.render(language),
         status=status,
-        detail=detail,
+        detail=render(detail, language),
         instance=request.url.path,
-        errors=[FieldProblem.model_validate(e) for e in errors] if errors is not None else None,
+        errors=[FieldProblem.model_validate(e) for e in render_errors(errors, language)]
+        if errors is not None
+        else None,
     )
+    # The texts depend on Accept-Language: say which language they are in, and tell caches.
+    vary = ", ".join(v for v in ((headers or {}).get("Vary"), "Accept-Language") if v)
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
+        headers={**(headers or {}), "Content-Language": language, "Vary": vary},
     )
 
 
@@ -211,16 +246,30 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else None
+    # Our own HTTPExceptions carry their message; the framework's carry English text, a
+    # catalog entry of its own when it is more than the status phrase.
+    message = getattr(exc, "message", None)
+    detail: Msg | None = message if isinstance(message, Msg) else None
+    if (
+        detail is None
+        and isinstance(exc.detail, str)
+        and exc.detail != HTTPStatus(exc.status_code).phrase
+    ):
+        detail = Msg(exc.detail)
     headers = dict(exc.headers or {})
-    if exc.status_code == 404 and detail == "Not Found":
-        detail = f"No resource at {request.method} {request.url.path}."
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        detail = t("No resource at {method} {path}.", method=request.method, path=request.url.path)
     if exc.status_code == 405:
         # Starlette lists only the methods of the first route matching the path; FastAPI makes
         # one route per method, so gather them all.
         allowed = sorted(_allowed_methods(request))
         headers["Allow"] = ", ".join(allowed)
-        detail = f"{request.url.path} accepts {', '.join(allowed)}, not {request.method}."
+        detail = t(
+            "{path} accepts {allowed}, not {method}.",
+            path=request.url.path,
+            allowed=allowed,
+            method=request.method,
+        )
     return problem_response(request, status=exc.status_code, detail=detail, headers=headers)
 
 
@@ -237,23 +286,29 @@ def _allowed_methods(request: Request) -> set[str]:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    language = request_language(request)
     errors = [
         {
-            "loc": list(e.get("loc", ())),
-            "msg": str(e.get("msg", "")),
+            "loc": jsonable_encoder(list(e.get("loc", ()))),
+            "msg": validation_message(e, language),
             "type": str(e.get("type", "")),
         }
-        for e in jsonable_encoder(exc.errors())
+        for e in exc.errors()
     ]
-    count = len(errors)
     return problem_response(
         request,
         status=422,
-        title="Unprocessable Content",
+        title=t("Unprocessable Content"),
         type_="/problems/validation",
-        detail=f"The request has {count} invalid field{'s' if count != 1 else ''}.",
+        detail=invalid_fields(len(errors)),
         errors=errors,
     )
+
+
+def invalid_fields(count: int) -> Msg:
+    if count == 1:
+        return t("The request has 1 invalid field.")
+    return t("The request has {count} invalid fields.", count=count)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -263,9 +318,9 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=409,
-        title="Conflict",
+        title=t("Conflict"),
         type_="/problems/conflict",
-        detail="The change conflicts with existing data (a unique or reference rule).",
+        detail=t("The change conflicts with existing data (a unique or reference rule)."),
     )
 
 
@@ -274,9 +329,9 @@ async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=412,
-        title="Precondition Failed",
+        title=t("Precondition Failed"),
         type_="/problems/stale-version",
-        detail="The record was changed by someone else meanwhile; read it again and retry.",
+        detail=t("The record was changed by someone else meanwhile; read it again and retry."),
     )
 
 
@@ -285,9 +340,9 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=422,
-        title="Unprocessable Content",
+        title=t("Unprocessable Content"),
         type_="/problems/invalid-value",
-        detail="A value is out of the range the database accepts.",
+        detail=t("A value is out of the range the database accepts."),
     )
 
 
@@ -296,9 +351,9 @@ def overloaded_response(request: Request) -> JSONResponse:
     return problem_response(
         request,
         status=503,
-        title="Service Unavailable",
+        title=t("Service Unavailable"),
         type_="/problems/overloaded",
-        detail="The service is busy; retry shortly.",
+        detail=t("The service is busy; retry shortly."),
         headers={"Retry-After": "5"},
     )
 
@@ -341,11 +396,11 @@ def database_unavailable(exc: BaseException) -> bool:
     return exc.orig.__class__.__name__ in {"OperationalError", "InterfaceError"}
 
 
-def unavailable_response(request: Request, detail: str, retry_after: int) -> JSONResponse:
+def unavailable_response(request: Request, detail: Msg, retry_after: int) -> JSONResponse:
     return problem_response(
         request,
         status=503,
-        title="Service Unavailable",
+        title=t("Service Unavailable"),
         type_="/problems/database-unavailable",
         detail=detail,
         headers={"Retry-After": str(retry_after)},
@@ -366,16 +421,16 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
     if str(getattr(exc.orig, "sqlstate", "")).startswith("40"):
         return unavailable_response(
-            request, "The change collided with a concurrent one; retry it.", retry_after=1
+            request, t("The change collided with a concurrent one; retry it."), retry_after=1
         )
     return unavailable_response(
-        request, "The database is unavailable at the moment; retry shortly.", retry_after=5
+        request, t("The database is unavailable at the moment; retry shortly."), retry_after=5
     )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(request, status=500, detail="An unexpected error occurred.")
+    return problem_response(request, status=500, detail=t("An unexpected error occurred."))
 
 
 def install_error_handlers(app: FastAPI) -> None:

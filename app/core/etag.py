@@ -5,6 +5,7 @@ from typing import TypeVar
 from fastapi import Response
 
 from app.core.errors import PreconditionFailedError
+from app.core.i18n import t
 from app.models import TimestampMixin
 
 Record = TypeVar("Record", bound=TimestampMixin)
@@ -17,8 +18,11 @@ def etag_of(record: TimestampMixin) -> str:
 def check_if_match(record: TimestampMixin, accepted: set[str] | None) -> None:
     if accepted is not None and etag_of(record) not in accepted:
         raise PreconditionFailedError(
-            f"The record is at version {etag_of(record)}, not {', '.join(sorted(accepted))}: "
-            "read it again and retry."
+            t(
+                "The record is at version {version}, not {accepted}: read it again and retry.",
+                version=etag_of(record),
+                accepted=sorted(accepted),
+            )
         )
 
 

@@ -41,6 +41,7 @@ from starlette_exporter import PrometheusMiddleware
 
 from app.core.config import settings
 from app.core.errors import problem_response
+from app.core.i18n import t
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PATH = "/metrics"
@@ -187,7 +188,7 @@ def metrics_endpoint(request: Request) -> Response:
         return problem_response(
             request,
             status=401,
-            detail="Scraping /metrics needs `Authorization: Bearer` with CAMKET_METRICS_TOKEN.",
+            detail=t("Scraping /metrics needs `Authorization: Bearer` with CAMKET_METRICS_TOKEN."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     directory = os.environ.get(MULTIPROC_ENV)

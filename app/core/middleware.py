@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import overloaded_response, problem_response
+from app.core.errors import invalid_fields, overloaded_response, problem_response
+from app.core.i18n import Msg, t
 from app.core.logs import request_id_var, request_state_var
 
 __all__ = ["request_id_var"]  # the audit trail reads it from here
@@ -29,7 +30,12 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 class BodyTooLargeError(HTTPException):
     # An HTTPException, so that FastAPI's body parsing lets it through as it is.
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body is larger than {limit} bytes.")
+        self.message = body_too_large(limit)
+        super().__init__(413, str(self.message))
+
+
+def body_too_large(limit: int) -> Msg:
+    return t("The request body is larger than {limit} bytes.", limit=limit)
 
 
 class RequestContextMiddleware:
@@ -75,7 +81,7 @@ class RequestContextMiddleware:
             response = problem_response(
                 Request(scope),
                 status=413,
-                detail=f"The request body is larger than {self.max_body_bytes} bytes.",
+                detail=body_too_large(self.max_body_bytes),
             )
             await response(scope, receive, send_with_id)
 
@@ -248,12 +254,12 @@ class DuplicateKeysMiddleware:
 
 
 def _duplicate_key_response(scope: Scope, path: list[str | int]) -> JSONResponse:
-    message = f"The key {path[-1]!r} appears more than once in its JSON object."
+    message = t("The key {key!r} appears more than once in its JSON object.", key=path[-1])
     return problem_response(
         Request(scope),
         status=422,
-        title="Unprocessable Content",
+        title=t("Unprocessable Content"),
         type_="/problems/validation",
-        detail="The request has 1 invalid field.",
+        detail=invalid_fields(1),
         errors=[{"loc": ["body", *path], "msg": message, "type": "duplicate_key"}],
     )

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import Label, UnaryExpression, _label_reference
 from sqlmodel import Session
 
 from app.core.errors import AppError, InvalidValueError
+from app.core.i18n import Msg, t
 from app.core.schemas import TimeQuery
 
 MAX_LIMIT = 500
@@ -63,10 +64,10 @@ class InvalidCursorError(AppError):
     the cursor is well formed per the schema, yet not one this list gave)."""
 
     status = 422
-    title = "Invalid Cursor"
+    title = t("Invalid Cursor")
     type = "/problems/invalid-cursor"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: Msg) -> None:
         super().__init__(
             detail, errors=[{"loc": ["query", "cursor"], "msg": detail, "type": "cursor"}]
         )
@@ -119,7 +120,7 @@ async def page_params(
     ] = None,
 ) -> PageParams:
     if cursor is not None and offset:
-        raise InvalidCursorError("Send either `cursor` or `offset`, not both.")
+        raise InvalidCursorError(t("Send either `cursor` or `offset`, not both."))
     return PageParams(limit, offset, cursor, count, updated_since, request, response)
 
 
@@ -228,24 +229,29 @@ def _encode(signature: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+NOT_OURS = t("The cursor is not one this API gave.")
+
+
 def _decode(cursor: str, signature: str, keys: list[_SortKey]) -> list[Any]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         their_signature, values = raw
         valid = isinstance(values, list) and len(values) == len(keys)
     except (ValueError, TypeError, binascii.Error):
-        raise InvalidCursorError("The cursor is not one this API gave.") from None
+        raise InvalidCursorError(NOT_OURS) from None
     if their_signature != signature:
         raise InvalidCursorError(
-            "The cursor belongs to another list or order: pass the `next_cursor` of this "
-            "list, with the same sort."
+            t(
+                "The cursor belongs to another list or order: pass the `next_cursor` of this "
+                "list, with the same sort."
+            )
         )
     if not valid:
-        raise InvalidCursorError("The cursor is not one this API gave.")
+        raise InvalidCursorError(NOT_OURS)
     try:
         return [_typed(key, value) for key, value in zip(keys, values, strict=True)]
     except (ValueError, TypeError):
-        raise InvalidCursorError("The cursor is not one this API gave.") from None
+        raise InvalidCursorError(NOT_OURS) from None
 
 
 def _typed(key: _SortKey, value: Any) -> Any:
@@ -306,7 +312,7 @@ def paginate(
         if updated_at is None:
             raise InvalidValueError(
                 "updated_since",
-                "This list's records carry no update time; follow GET /api/v1/changes.",
+                t("This list's records carry no update time; follow GET /api/v1/changes."),
                 location="query",
             )
         statement = statement.where(updated_at >= params.updated_since)

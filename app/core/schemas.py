@@ -23,6 +23,7 @@ from sqlmodel._compat import SQLModelConfig
 
 from app.core import clock
 from app.core.config import settings
+from app.core.i18n import t
 from app.models import MAX_ID, Structure
 
 # Control characters other than tab and newlines: PostgreSQL rejects NUL, and none belongs in text.
@@ -48,7 +49,7 @@ def clean_text(value: str) -> str:
     """Text as stored: NFC (Hương typed on any keyboard is one string), without surrounding
     spaces or invisible characters, and with a visible character if it is not empty."""
     if _CONTROL.search(value):
-        raise ValueError("control characters are not allowed")
+        raise ValueError(t("control characters are not allowed"))
     text = unicodedata.normalize("NFC", value).strip()
     # The common case costs two look-ups: a text that starts and ends with what it means.
     if text and (_invisible_at_ends(text[0]) or _invisible_at_ends(text[-1])):
@@ -59,7 +60,7 @@ def clean_text(value: str) -> str:
             end -= 1
         text = text[start:end]
     if text and not _visible(text[0]) and not any(map(_visible, text)):
-        raise ValueError("the text has no visible character")
+        raise ValueError(t("the text has no visible character"))
     return text
 
 
@@ -75,21 +76,23 @@ def _plausible_date(value: date | None) -> date | None:
     if value is not None:
         first, last = plausible_dates()
         if not first <= (value.date() if isinstance(value, datetime) else value) <= last:
-            raise ValueError(f"the date must lie between {first} and {last}")
+            raise ValueError(
+                t("the date must lie between {first} and {last}", first=first, last=last)
+            )
     return value
 
 
 def _not_too_far_ahead(year: int) -> int:
     last = plausible_dates()[1].year
     if year > last:
-        raise ValueError(f"the year must not lie after {last}")
+        raise ValueError(t("the year must not lie after {last}", last=last))
     return year
 
 
 def _date_as_text(value: Any) -> Any:
     # Lax pydantic reads a number as a Unix time (0 is 1970-01-01): JSON dates are ISO text.
     if isinstance(value, int | float):
-        raise ValueError("a date is ISO 8601 text, such as 2025-07-01")
+        raise ValueError(t("a date is ISO 8601 text, such as 2025-07-01"))
     return value
 
 
@@ -182,7 +185,7 @@ def _to_utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError as error:
-        raise ValueError("the time is out of range once converted to UTC") from error
+        raise ValueError(t("the time is out of range once converted to UTC")) from error
 
 
 # A time with its UTC offset (a naive one is ambiguous), normalised to UTC.
@@ -197,7 +200,7 @@ _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
 def _iso(pattern: re.Pattern[str], form: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if isinstance(value, str) and not pattern.fullmatch(value):
-            raise ValueError(f"expected an ISO 8601 {form}")
+            raise ValueError(t("expected an ISO 8601 {form}", form=form))
         return value
 
     return BeforeValidator(check)

@@ -6,6 +6,7 @@ from sqlmodel import Session, col
 from app.access.scope import Scope
 from app.audit.service import audited
 from app.core.errors import ConflictError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.directives.schemas import DirectiveCreate, DirectiveUpdate
@@ -29,11 +30,11 @@ def _ensure_code_free(session: Session, code: str, *, exclude_id: int | None = N
     if exclude_id is not None:
         statement = statement.where(col(Directive.id) != exclude_id)
     if session.execute(statement).first() is not None:
-        raise ConflictError(f"A directive with code {code!r} already exists.")
+        raise ConflictError(t("A directive with code {code!r} already exists.", code=code))
 
 
 def create_directive(session: Session, *, scope: Scope, directive_in: DirectiveCreate) -> Directive:
-    scope.require_admin("record directives")
+    scope.require_admin(t("record directives"))
     _ensure_code_free(session, directive_in.code)
     directive = Directive.model_validate(
         directive_in, update={"search_key": search_key(directive_in.code, directive_in.title)}
@@ -47,7 +48,7 @@ def create_directive(session: Session, *, scope: Scope, directive_in: DirectiveC
 def update_directive(
     session: Session, *, scope: Scope, directive: Directive, directive_in: DirectiveUpdate
 ) -> Directive:
-    scope.require_admin("change directives")
+    scope.require_admin(t("change directives"))
     changes = directive_in.model_dump(exclude_unset=True)
     if "code" in changes and changes["code"] != directive.code:
         _ensure_code_free(session, changes["code"], exclude_id=directive.id)
@@ -62,6 +63,6 @@ def update_directive(
 
 def delete_directive(session: Session, *, scope: Scope, directive: Directive) -> None:
     """Only a directive nothing refers to can be deleted; the database enforces it."""
-    scope.require_admin("delete directives")
+    scope.require_admin(t("delete directives"))
     with audited(session, scope=scope, action="delete", entity=directive):
         session.delete(directive)

@@ -4,6 +4,7 @@ from pydantic import ValidationInfo, computed_field, field_validator
 from sqlmodel import Field
 from sqlmodel._compat import SQLModelConfig
 
+from app.core.i18n import Msg, t
 from app.core.schemas import Id, InputModel
 from app.models import (
     ORGANISATION_DISCIPLINE_FORMS,
@@ -18,13 +19,14 @@ def forms_for(person_id: int | None) -> frozenset[DisciplineForm]:
     return PERSON_DISCIPLINE_FORMS if person_id is not None else ORGANISATION_DISCIPLINE_FORMS
 
 
-def form_problem(form: DisciplineForm, person_id: int | None) -> str | None:
+def form_problem(form: DisciplineForm, person_id: int | None) -> Msg | None:
     allowed = forms_for(person_id)
     if form in allowed:
         return None
-    whom = "a person" if person_id is not None else "an organisation"
-    names = ", ".join(sorted(f.value for f in allowed))
-    return f"{form.value} ({form.label}) is not a form of discipline of {whom}: {names}"
+    params = {"form": form.value, "label": form.label, "names": sorted(f.value for f in allowed)}
+    if person_id is not None:
+        return t("{form} ({label}) is not a form of discipline of a person: {names}", **params)
+    return t("{form} ({label}) is not a form of discipline of an organisation: {names}", **params)
 
 
 class DisciplineCreate(DisciplineBase, InputModel):

@@ -16,6 +16,7 @@ from app.access.scope import Scope
 from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.core.errors import InvalidReferenceError, InvalidValueError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.disciplines.schemas import DisciplineCreate, DisciplineUpdate, form_problem
 from app.models import Discipline, DisciplineForm, Person, Unit
@@ -64,15 +65,18 @@ def _check(session: Session, discipline: Discipline) -> None:
     """The rules a record keeps after any create or update (under the units' line locks)."""
     if session.get(Unit, discipline.issued_by_id) is None:
         raise InvalidReferenceError(
-            "issued_by_id", f"Unit {discipline.issued_by_id} does not exist."
+            "issued_by_id",
+            t("Unit {issued_by_id} does not exist.", issued_by_id=discipline.issued_by_id),
         )
     if discipline.person_id is not None and session.get(Person, discipline.person_id) is None:
-        raise InvalidReferenceError("person_id", f"Person {discipline.person_id} does not exist.")
+        raise InvalidReferenceError(
+            "person_id", t("Person {person_id} does not exist.", person_id=discipline.person_id)
+        )
     problem = form_problem(discipline.form, discipline.person_id)
     if problem:
         raise InvalidValueError("form", problem)
     require_open(
-        session, discipline.unit_id, on=discipline.decided_on, what="disciplinary decision"
+        session, discipline.unit_id, on=discipline.decided_on, what=t("disciplinary decision")
     )
 
 
@@ -81,8 +85,8 @@ def create_discipline(
 ) -> Discipline:
     scope.named_unit(discipline_in.unit_id)
     scope.named_unit(discipline_in.issued_by_id, "issued_by_id")
-    scope.require_write(discipline_in.unit_id, "record disciplines in this unit")
-    scope.require_write(discipline_in.issued_by_id, "record this committee's decisions")
+    scope.require_write(discipline_in.unit_id, t("record disciplines in this unit"))
+    scope.require_write(discipline_in.issued_by_id, t("record this committee's decisions"))
     discipline = Discipline.model_validate(discipline_in)
     with audited(
         session,
@@ -101,11 +105,11 @@ def update_discipline(
     session: Session, *, scope: Scope, discipline: Discipline, discipline_in: DisciplineUpdate
 ) -> Discipline:
     changes = discipline_in.model_dump(exclude_unset=True)
-    scope.require_write(discipline.unit_id, "change disciplines in this unit")
-    scope.require_write(discipline.issued_by_id, "change this committee's decisions")
+    scope.require_write(discipline.unit_id, t("change disciplines in this unit"))
+    scope.require_write(discipline.issued_by_id, t("change this committee's decisions"))
     if "issued_by_id" in changes:
         scope.named_unit(changes["issued_by_id"], "issued_by_id")
-        scope.require_write(changes["issued_by_id"], "record this committee's decisions")
+        scope.require_write(changes["issued_by_id"], t("record this committee's decisions"))
     with audited(
         session,
         scope=scope,
@@ -122,8 +126,8 @@ def update_discipline(
 
 
 def delete_discipline(session: Session, *, scope: Scope, discipline: Discipline) -> None:
-    scope.require_write(discipline.unit_id, "delete disciplines in this unit")
-    scope.require_write(discipline.issued_by_id, "delete this committee's decisions")
+    scope.require_write(discipline.unit_id, t("delete disciplines in this unit"))
+    scope.require_write(discipline.issued_by_id, t("delete this committee's decisions"))
     with audited(
         session,
         scope=scope,

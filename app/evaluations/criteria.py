@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from app.access.scope import Scope
 from app.audit.service import audited
 from app.core.errors import ConflictError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.evaluations.schemas import (
     CriteriaSetCreate,
@@ -81,7 +82,7 @@ def _criteria(criteria: list[Any]) -> list[dict[str, Any]]:
 
 
 def create_set(session: Session, *, scope: Scope, set_in: CriteriaSetCreate) -> CriteriaSet:
-    scope.require_admin("set the criteria of evaluations")
+    scope.require_admin(t("set the criteria of evaluations"))
     criteria_set = CriteriaSet(
         year=set_in.year, name=set_in.name, note=set_in.note, criteria=_criteria(set_in.criteria)
     )
@@ -93,8 +94,12 @@ def create_set(session: Session, *, scope: Scope, set_in: CriteriaSetCreate) -> 
         ).scalar()
         if existing is not None:
             raise ConflictError(
-                f"Criteria set {existing} is the version of {set_in.year}: change it, or make "
-                "a version for a later year."
+                t(
+                    "Criteria set {existing} is the version of {year}: change it, or make a "
+                    "version for a later year.",
+                    existing=existing,
+                    year=set_in.year,
+                )
             )
         session.add(criteria_set)
     return criteria_set
@@ -105,7 +110,7 @@ def update_set(
 ) -> CriteriaSet:
     """Its name and note change at any time; its criteria only while no evaluation is scored
     on it, since an evaluation keeps the points it was given on them."""
-    scope.require_admin("change the criteria of evaluations")
+    scope.require_admin(t("change the criteria of evaluations"))
     changes = set_in.model_dump(exclude_unset=True)
     if "criteria" in changes:
         changes["criteria"] = _criteria(set_in.criteria)
@@ -118,8 +123,11 @@ def update_set(
             ).scalar()
             if scored is not None:
                 raise ConflictError(
-                    f"Evaluation {scored} is scored on these criteria: make a version for a "
-                    "later year instead."
+                    t(
+                        "Evaluation {scored} is scored on these criteria: make a version for a "
+                        "later year instead.",
+                        scored=scored,
+                    )
                 )
         criteria_set.apply(changes)
     return criteria_set

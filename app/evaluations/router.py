@@ -6,6 +6,7 @@ from app.access.deps import IfMatch, ScopeDep
 from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import InvalidValueError, problem_responses
 from app.core.etag import check_if_match, with_etag
+from app.core.i18n import t
 from app.core.pagination import Page, PageDep
 from app.core.schemas import IdQuery, RequiredIdQuery, RequiredYearQuery, RootAsOfQuery, YearQuery
 from app.evaluations import service
@@ -61,15 +62,15 @@ async def suggestion_period(
     """The period `year` ends, as the query names it (422 for an incomplete one)."""
     if (period_kind == PeriodKind.quarter) != (quarter is not None):
         raise InvalidValueError(
-            "quarter", "A quarter, and only a quarter, names its quarter.", location="query"
+            "quarter", t("A quarter, and only a quarter, names its quarter."), location="query"
         )
     if (period_kind == PeriodKind.term) != (term_from_year is not None):
         raise InvalidValueError(
-            "term_from_year", "A term, and only a term, names its first year.", location="query"
+            "term_from_year", t("A term, and only a term, names its first year."), location="query"
         )
     if term_from_year is not None and term_from_year >= year:
         raise InvalidValueError(
-            "term_from_year", "A term's first year comes before its last.", location="query"
+            "term_from_year", t("A term's first year comes before its last."), location="query"
         )
     return Period(period_kind, year, quarter, term_from_year)
 

@@ -10,6 +10,7 @@ from pydantic import (
 )
 from sqlmodel import Field
 
+from app.core.i18n import t
 from app.core.schemas import Id, InputModel, Year
 from app.evaluations.periods import Period
 from app.models import CriterionMeasure, EvaluationStatus, Grade, PeriodKind
@@ -39,14 +40,14 @@ class CriterionIn(InputModel):
 def _check_criteria(criteria: list[CriterionIn]) -> list[CriterionIn]:
     codes = [c.code for c in criteria]
     if len(set(codes)) != len(codes):
-        raise ValueError("each criterion needs a code of its own")
+        raise ValueError(t("each criterion needs a code of its own"))
     measures = [c.measure for c in criteria if c.measure is not None]
     if len(set(measures)) != len(measures):
-        raise ValueError("a measure belongs to one criterion at most")
+        raise ValueError(t("a measure belongs to one criterion at most"))
     total = sum(c.max_points for c in criteria)
     # Regulation 366-QĐ/TW's framework is of 100 points (FACTS-2025.md).
     if total != 100:
-        raise ValueError(f"the criteria's points add up to {total}, not 100")
+        raise ValueError(t("the criteria's points add up to {total}, not 100", total=total))
     return criteria
 
 
@@ -116,7 +117,7 @@ class TasksIn(InputModel):
     @model_validator(mode="after")
     def _parts_of_the_total(self) -> "TasksIn":
         if self.on_time + self.behind > self.total or self.exceeded > self.total:
-            raise ValueError("on time and behind together, and exceeded, are parts of the total")
+            raise ValueError(t("on time and behind together, and exceeded, are parts of the total"))
         return self
 
 
@@ -133,12 +134,12 @@ class PeriodIn(InputModel):
     def _period_fields(self) -> "PeriodIn":
         kind = self.period_kind
         if (kind == PeriodKind.quarter) != (self.quarter is not None):
-            raise ValueError("a quarter, and only a quarter, names its quarter (1-4)")
+            raise ValueError(t("a quarter, and only a quarter, names its quarter (1-4)"))
         if (kind == PeriodKind.term) != (self.term_from_year is not None):
-            raise ValueError("a term, and only a term, names its first year (term_from_year)")
+            raise ValueError(t("a term, and only a term, names its first year (term_from_year)"))
         year = getattr(self, "year", None)
         if self.term_from_year is not None and year is not None and self.term_from_year >= year:
-            raise ValueError("a term's first year comes before its last (year)")
+            raise ValueError(t("a term's first year comes before its last (year)"))
         return self
 
     def period(self) -> Period:

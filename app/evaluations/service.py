@@ -24,6 +24,7 @@ from app.commitments.workflow import FINISHED
 from app.core import clock
 from app.core.config import settings
 from app.core.errors import ConflictError, InvalidValueError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.disciplines.counts import disciplined_in
 from app.evaluations import criteria
@@ -120,8 +121,12 @@ def _require_points_rules(rules: RuleSet, period: Period, field: str) -> None:
     if rules.code != POINTS_366:
         raise InvalidValueError(
             field,
-            f"The {period.key} period ends before Regulation 366-QĐ/TW: its evaluation keeps "
-            f"the rules of its day ({rules.code}), which grade without points.",
+            t(
+                "The {key} period ends before Regulation 366-QĐ/TW: its evaluation keeps the "
+                "rules of its day ({code}), which grade without points.",
+                key=period.key,
+                code=rules.code,
+            ),
         )
 
 
@@ -140,20 +145,32 @@ def _scored(
         if criterion is None:
             raise InvalidValueError(
                 "scores",
-                f"The criteria set of {period.key} ({criteria_set.name}) has no criterion "
-                f"{score.criterion!r}; it has {', '.join(known)}.",
+                t(
+                    "The criteria set of {key} ({name}) has no criterion {criterion!r}; it has "
+                    "{known}.",
+                    key=period.key,
+                    name=criteria_set.name,
+                    criterion=score.criterion,
+                    known=known,
+                ),
                 path=(i, "criterion"),
             )
         if score.criterion in seen:
             raise InvalidValueError(
-                "scores", f"Criterion {score.criterion!r} is scored twice.", path=(i, "criterion")
+                "scores",
+                t("Criterion {criterion!r} is scored twice.", criterion=score.criterion),
+                path=(i, "criterion"),
             )
         seen.add(score.criterion)
         if score.points > criterion.max_points:
             raise InvalidValueError(
                 "scores",
-                f"Criterion {score.criterion!r} is worth {criterion.max_points} points at most, "
-                f"not {score.points:g}.",
+                t(
+                    "Criterion {criterion!r} is worth {max_points} points at most, not {points:g}.",
+                    criterion=score.criterion,
+                    max_points=criterion.max_points,
+                    points=score.points,
+                ),
                 path=(i, "points"),
             )
         scores.append(
@@ -168,7 +185,9 @@ def _scored(
         )
     missing = [code for code in known if code not in seen]
     if missing:
-        raise InvalidValueError("scores", f"Score every criterion: {', '.join(missing)} missing.")
+        raise InvalidValueError(
+            "scores", t("Score every criterion: {missing} missing.", missing=missing)
+        )
     total = round(sum(score.points for score in scores_in), 2)
     return (stored.id if stored is not None else None), scores, total
 
@@ -208,7 +227,7 @@ def _graded(
     409 when the caller gave another grade."""
     if tasks is None:
         raise InvalidValueError(
-            "tasks", "Grading by points needs the period's tasks (Regulation 366-QĐ/TW)."
+            "tasks", t("Grading by points needs the period's tasks (Regulation 366-QĐ/TW).")
         )
     disciplined = disciplined_in(
         session,
@@ -220,8 +239,14 @@ def _graded(
     graded = grade_by_points(rules, points=points, tasks=tasks, disciplined=disciplined.total)
     if given is not None and given != graded.grade:
         raise ConflictError(
-            f"{points:g} points give {graded.grade.value} ({graded.grade.label}), not "
-            f"{given.value}: {' '.join(graded.reasons)}"
+            t(
+                "{points:g} points give {grade} ({label}), not {given}: {reasons}",
+                points=points,
+                grade=graded.grade,
+                label=graded.grade.label,
+                given=given,
+                reasons=" ".join(graded.reasons),
+            )
         )
     return graded
 
@@ -238,15 +263,15 @@ def _require_unlocked(session: Session, evaluation: Evaluation) -> None:
 
 def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessmentIn) -> Evaluation:
     scope.named_unit(assessment_in.unit_id)
-    scope.require_write(assessment_in.unit_id, "assess this unit")
+    scope.require_write(assessment_in.unit_id, t("assess this unit"))
     period = assessment_in.period()
     rules = evaluation_rules(period.end)
     if assessment_in.scores is None and assessment_in.grade is None:
-        raise InvalidValueError("grade", "Give the grade, or (Regulation 366-QĐ/TW) the scores.")
+        raise InvalidValueError("grade", t("Give the grade, or (Regulation 366-QĐ/TW) the scores."))
     if assessment_in.scores is not None:
         _require_points_rules(rules, period, "scores")
         if assessment_in.tasks is None:
-            raise InvalidValueError("tasks", "Scores come with the period's tasks.")
+            raise InvalidValueError("tasks", t("Scores come with the period's tasks."))
     evaluation = Evaluation(
         unit_id=assessment_in.unit_id,
         year=period.year,
@@ -267,7 +292,10 @@ def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessment
     ):
         _require_unlocked(session, evaluation)
         require_open(
-            session, evaluation.unit_id, on=period.start, what=f"evaluation of {period.key}"
+            session,
+            evaluation.unit_id,
+            on=period.start,
+            what=t("evaluation of {key}", key=period.key),
         )
         existing = session.execute(
             select(col(Evaluation.id)).where(
@@ -277,7 +305,12 @@ def self_assess(session: Session, *, scope: Scope, assessment_in: SelfAssessment
         ).scalar()
         if existing is not None:
             raise ConflictError(
-                f"Unit {assessment_in.unit_id} already has evaluation {existing} for {period.key}."
+                t(
+                    "Unit {unit_id} already has evaluation {existing} for {key}.",
+                    unit_id=assessment_in.unit_id,
+                    existing=existing,
+                    key=period.key,
+                )
             )
         if assessment_in.scores is not None:
             set_id, scores, points = _scored(session, period, assessment_in.scores)
@@ -315,9 +348,9 @@ def update_self_assessment(
 ) -> Evaluation:
     """The grade and note as before; under Regulation 366-QĐ/TW the scores and the tasks too,
     and a self-assessment with scores has the grade they give."""
-    scope.require_write(evaluation.unit_id, "assess this unit")
+    scope.require_write(evaluation.unit_id, t("assess this unit"))
     if evaluation.status != EvaluationStatus.self_assessed:
-        raise ConflictError("The superior has taken the evaluation up: it no longer changes.")
+        raise ConflictError(t("The superior has taken the evaluation up: it no longer changes."))
     sent = update_in.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     if "note" in sent:
@@ -383,7 +416,7 @@ def _step(
         changes |= _tasks_columns(grade_in.tasks)
     if grade_in.points is None:
         if grade_in.grade is None:
-            raise InvalidValueError("grade", "Give the grade, or (Regulation 366-QĐ/TW) points.")
+            raise InvalidValueError("grade", t("Give the grade, or (Regulation 366-QĐ/TW) points."))
         return changes | {f"{prefix}_grade": grade_in.grade, f"{prefix}_points": None}
     rules = evaluation_rules(period.end)
     _require_points_rules(rules, period, "points")
@@ -413,10 +446,10 @@ def propose(
 ) -> Evaluation:
     """By the superior's managers or reporters (its organisation staff), until decided."""
     scope.require_write(
-        _superior_of(session, evaluation), "propose this unit's grade", REPORT_ROLES
+        _superior_of(session, evaluation), t("propose this unit's grade"), REPORT_ROLES
     )
     if evaluation.status == EvaluationStatus.decided:
-        raise ConflictError("The evaluation is decided.")
+        raise ConflictError(t("The evaluation is decided."))
     with audited(
         session, scope=scope, action="propose", entity=evaluation, lines=[evaluation.unit_id]
     ):
@@ -525,12 +558,24 @@ def _check_decision_cap(
     allowed = _max_excellent(max_percent, base)
     taken = _excellent_among_children(session, parent_id, year, besides=evaluation.id)
     if taken + 1 > allowed:
-        of = "of those rated good or better" if by_rating else "of its children"
-        recorded = f"cap {cap.id}" if cap is not None else "the default cap (unverified)"
+        of = t("of those rated good or better") if by_rating else t("of its children")
+        recorded = (
+            t("cap {id}", id=cap.id) if cap is not None else t("the default cap (unverified)")
+        )
         raise ConflictError(
-            f"Unit {parent_id} caps excellent grades at {max_percent}% {of} in {year} "
-            f"({recorded}: {allowed} of {base}); {taken} already hold one. Under Regulation "
-            "366-QĐ/TW decide the good grades first."
+            t(
+                "Unit {parent_id} caps excellent grades at {max_percent}% {of} in {year} "
+                "({recorded}: {allowed} of {base}); {taken} already hold one. Under Regulation "
+                "366-QĐ/TW decide the good grades first.",
+                parent_id=parent_id,
+                max_percent=max_percent,
+                of=of,
+                year=year,
+                recorded=recorded,
+                allowed=allowed,
+                base=base,
+                taken=taken,
+            )
         )
 
 
@@ -539,10 +584,10 @@ def decide(
 ) -> Evaluation:
     """By the superior's managers, once proposed; an excellent grade must fit the superior's cap."""
     parent_id = _superior_of(session, evaluation)
-    scope.require_write(parent_id, "decide this unit's grade")
+    scope.require_write(parent_id, t("decide this unit's grade"))
     if evaluation.status != EvaluationStatus.proposed:
         raise ConflictError(
-            f"The evaluation is {evaluation.status.value}: it is decided once proposed."
+            t("The evaluation is {status}: it is decided once proposed.", status=evaluation.status)
         )
     # The line holds the superior: concurrent decisions under one cap count each other.
     with audited(
@@ -602,16 +647,28 @@ def _check_cap(session: Session, cap: ExcellenceCap) -> None:
     by_rating, base = _cap_base(session, cap.unit_id, cap.year)
     allowed = _max_excellent(cap.max_percent, base)
     if taken > allowed:
-        of = f"{base} rated good or better" if by_rating else f"{base} children"
+        of = (
+            t("{base} rated good or better", base=base)
+            if by_rating
+            else t("{base} children", base=base)
+        )
         raise ConflictError(
-            f"{taken} of unit {cap.unit_id}'s children already hold an excellent grade for "
-            f"{cap.year}; a cap of {cap.max_percent}% of {of} allows {allowed}."
+            t(
+                "{taken} of unit {unit_id}'s children already hold an excellent grade for "
+                "{year}; a cap of {max_percent}% of {of} allows {allowed}.",
+                taken=taken,
+                unit_id=cap.unit_id,
+                year=cap.year,
+                max_percent=cap.max_percent,
+                of=of,
+                allowed=allowed,
+            )
         )
 
 
 def create_cap(session: Session, *, scope: Scope, cap_in: CapIn) -> ExcellenceCap:
     scope.named_unit(cap_in.unit_id)
-    scope.require_write(cap_in.unit_id, "cap the grades of this unit's children")
+    scope.require_write(cap_in.unit_id, t("cap the grades of this unit's children"))
     # The default is the unverified cap of Regulation 366-QĐ/TW (app/rules/evaluation.py).
     cap = ExcellenceCap.model_validate(
         cap_in,
@@ -625,7 +682,12 @@ def create_cap(session: Session, *, scope: Scope, cap_in: CapIn) -> ExcellenceCa
         existing = _find_cap(session, cap_in.unit_id, cap_in.year)
         if existing is not None:
             raise ConflictError(
-                f"Unit {cap_in.unit_id} already has cap {existing.id} for {cap_in.year}: change it."
+                t(
+                    "Unit {unit_id} already has cap {id} for {year}: change it.",
+                    unit_id=cap_in.unit_id,
+                    id=existing.id,
+                    year=cap_in.year,
+                )
             )
         _check_cap(session, cap)
         session.add(cap)
@@ -635,7 +697,7 @@ def create_cap(session: Session, *, scope: Scope, cap_in: CapIn) -> ExcellenceCa
 def update_cap(
     session: Session, *, scope: Scope, cap: ExcellenceCap, cap_in: CapUpdate
 ) -> ExcellenceCap:
-    scope.require_write(cap.unit_id, "cap the grades of this unit's children")
+    scope.require_write(cap.unit_id, t("cap the grades of this unit's children"))
     with audited(session, scope=scope, action="update", entity=cap, lines=[cap.unit_id]):
         if cap.apply(cap_in.model_dump(exclude_unset=True)):
             _check_cap(session, cap)

@@ -4,6 +4,7 @@ from pydantic import computed_field, model_validator
 from sqlmodel import Field
 from sqlmodel._compat import SQLModelConfig
 
+from app.core.i18n import t
 from app.core.schemas import Id, InputModel
 from app.models import AreaOfChargeBase, PersonBase, PositionBase, Post
 
@@ -29,7 +30,7 @@ class TermInput(InputModel):
     def _end_after_start(self) -> "TermInput":
         start, end = getattr(self, "start_on", None), getattr(self, "end_on", None)
         if start is not None and end is not None and end <= start:
-            raise ValueError("end_on must be after start_on")
+            raise ValueError(t("end_on must be after start_on"))
         return self
 
 

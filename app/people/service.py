@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from app.access.scope import Scope
 from app.audit.service import audited
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import POST_UNIT_KINDS, AreaOfCharge, Person, Position, Post, Unit
@@ -33,7 +34,7 @@ def list_people(session: Session, *, params: PageParams, q: str | None) -> dict[
 
 
 def create_person(session: Session, *, scope: Scope, person_in: PersonCreate) -> Person:
-    scope.require_role("record people")
+    scope.require_role(t("record people"))
     person = Person.model_validate(
         person_in, update={"search_key": search_key(person_in.full_name)}
     )
@@ -46,7 +47,7 @@ def create_person(session: Session, *, scope: Scope, person_in: PersonCreate) ->
 def update_person(
     session: Session, *, scope: Scope, person: Person, person_in: PersonUpdate
 ) -> Person:
-    scope.require_role("change people")
+    scope.require_role(t("change people"))
     changes = person_in.model_dump(exclude_unset=True)
     if "full_name" in changes:
         changes["search_key"] = search_key(changes["full_name"])
@@ -57,7 +58,7 @@ def update_person(
 
 def delete_person(session: Session, *, scope: Scope, person: Person) -> None:
     """Only a person nothing refers to can be deleted; the database enforces it."""
-    scope.require_role("delete people")
+    scope.require_role(t("delete people"))
     with audited(session, scope=scope, action="delete", entity=person):
         session.delete(person)
 
@@ -102,31 +103,46 @@ def list_terms(
 def _check_term(session: Session, term: Position | AreaOfCharge) -> None:
     """The rules a term must keep after any create or update."""
     if session.get(Person, term.person_id) is None:
-        raise InvalidReferenceError("person_id", f"Person {term.person_id} does not exist.")
+        raise InvalidReferenceError(
+            "person_id", t("Person {person_id} does not exist.", person_id=term.person_id)
+        )
     unit = session.get(Unit, term.unit_id)
     if unit is None:
-        raise InvalidReferenceError("unit_id", f"Unit {term.unit_id} does not exist.")
+        raise InvalidReferenceError(
+            "unit_id", t("Unit {unit_id} does not exist.", unit_id=term.unit_id)
+        )
     if term.start_on is not None and term.end_on is not None and term.end_on <= term.start_on:
-        raise InvalidValueError("end_on", "end_on must be after start_on.")
+        raise InvalidValueError("end_on", t("end_on must be after start_on."))
     if term.start_on is not None:
         require_open(
-            session, term.unit_id, on=term.start_on, what="post or area of charge starting"
+            session, term.unit_id, on=term.start_on, what=t("post or area of charge starting")
         )
         if unit.valid_from is not None and term.start_on < unit.valid_from:
-            raise ConflictError(f"Unit {unit.code} only exists from {unit.valid_from}.")
+            raise ConflictError(
+                t(
+                    "Unit {code} only exists from {valid_from}.",
+                    code=unit.code,
+                    valid_from=unit.valid_from,
+                )
+            )
     if isinstance(term, Position):
         kinds = POST_UNIT_KINDS.get(term.post)
         if kinds is not None and unit.kind not in kinds:
             raise ConflictError(
-                f"The post {term.post.label} ({term.post}) does not exist in a "
-                f"{unit.kind.label} ({unit.kind})."
+                t(
+                    "The post {label} ({post}) does not exist in a {kind_label} ({kind}).",
+                    label=term.post.label,
+                    post=term.post,
+                    kind_label=unit.kind.label,
+                    kind=unit.kind,
+                )
             )
 
 
 def create_term(session: Session, model: type[Term], *, scope: Scope, term_in: Any) -> Term:
     term = model.model_validate(term_in)
     # Scope first: checking the references first would tell whether an unseen unit exists.
-    scope.require_write(term.unit_id, "record posts and areas of charge in this unit")
+    scope.require_write(term.unit_id, t("record posts and areas of charge in this unit"))
     with audited(session, scope=scope, action="create", entity=term, lines=[term.unit_id]):
         _check_term(session, term)
         session.add(term)
@@ -134,7 +150,7 @@ def create_term(session: Session, model: type[Term], *, scope: Scope, term_in: A
 
 
 def update_term(session: Session, *, scope: Scope, term: Term, term_in: Any) -> Term:
-    scope.require_write(term.unit_id, "change posts and areas of charge in this unit")
+    scope.require_write(term.unit_id, t("change posts and areas of charge in this unit"))
     with audited(session, scope=scope, action="update", entity=term, lines=[term.unit_id]):
         if term.apply(term_in.model_dump(exclude_unset=True)):
             _check_term(session, term)
@@ -142,6 +158,6 @@ def update_term(session: Session, *, scope: Scope, term: Term, term_in: Any) -> 
 
 
 def delete_term(session: Session, *, scope: Scope, term: Position | AreaOfCharge) -> None:
-    scope.require_write(term.unit_id, "delete posts and areas of charge in this unit")
+    scope.require_write(term.unit_id, t("delete posts and areas of charge in this unit"))
     with audited(session, scope=scope, action="delete", entity=term, lines=[term.unit_id]):
         session.delete(term)

@@ -17,6 +17,7 @@ from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
+from app.core.i18n import t
 from app.core.pagination import PageParams
 from app.core.text import contains_pattern, search_key
 from app.models import (
@@ -181,7 +182,9 @@ def _check(session: Session, candidate: Candidate) -> None:
     for field in ("helper_person_id", "in_charge_person_id"):
         person_id = getattr(candidate, field)
         if person_id is not None and session.get(Person, person_id) is None:
-            raise InvalidReferenceError(field, f"Person {person_id} does not exist.")
+            raise InvalidReferenceError(
+                field, t("Person {person_id} does not exist.", person_id=person_id)
+            )
     if candidate.in_charge_person_id is not None and not _follows(
         session,
         person_id=candidate.in_charge_person_id,
@@ -189,8 +192,12 @@ def _check(session: Session, candidate: Candidate) -> None:
         on=clock.today(),
     ):
         raise ConflictError(
-            f"Person {candidate.in_charge_person_id} is neither in charge of unit "
-            f"{candidate.unit_id} nor a member of a committee above it today."
+            t(
+                "Person {in_charge_person_id} is neither in charge of unit {unit_id} nor a "
+                "member of a committee above it today.",
+                in_charge_person_id=candidate.in_charge_person_id,
+                unit_id=candidate.unit_id,
+            )
         )
 
 
@@ -201,13 +208,13 @@ def _birth(changes: dict[str, Any], stored: date | None = None) -> dict[str, Any
     if born is None:
         return changes
     if changes.get("birth_year") not in (None, born.year):
-        raise InvalidValueError("birth_year", f"The birth date falls in {born.year}.")
+        raise InvalidValueError("birth_year", t("The birth date falls in {year}.", year=born.year))
     return changes | {"birth_year": born.year}
 
 
 def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateCreate) -> Candidate:
     unit = scope.named_unit(candidate_in.unit_id)
-    scope.require_write(unit.id, "follow candidates of this unit", REPORT_ROLES)
+    scope.require_write(unit.id, t("follow candidates of this unit"), REPORT_ROLES)
     candidate = Candidate.model_validate(
         candidate_in,
         update=_birth(candidate_in.model_dump(include={"birth_date", "birth_year"}))
@@ -215,9 +222,9 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
     )
     with audited(session, scope=scope, action="create", entity=candidate, lines=[unit.id]):
         # A candidate enters the pipeline, which a closed unit no longer holds.
-        require_open(session, unit.id, on=None, what="candidate in the pipeline")
+        require_open(session, unit.id, on=None, what=t("candidate in the pipeline"))
         if candidate_in.source_since > clock.today():
-            raise InvalidValueError("source_since", "The date lies in the future.")
+            raise InvalidValueError("source_since", t("The date lies in the future."))
         require_unlocked(session, unit_id=unit.id, day=candidate_in.source_since)
         _check(session, candidate)
         session.add(candidate)
@@ -234,7 +241,7 @@ def create_candidate(session: Session, *, scope: Scope, candidate_in: CandidateC
 def update_candidate(
     session: Session, *, scope: Scope, candidate: Candidate, candidate_in: CandidateUpdate
 ) -> Candidate:
-    scope.require_write(candidate.unit_id, "change candidates of this unit", REPORT_ROLES)
+    scope.require_write(candidate.unit_id, t("change candidates of this unit"), REPORT_ROLES)
     changes = _birth(candidate_in.model_dump(exclude_unset=True), candidate.birth_date)
     if "full_name" in changes:
         changes["search_key"] = search_key(changes["full_name"])
@@ -285,15 +292,20 @@ def _complete_course(_: Session, c: Candidate, step_in: CandidateTransitionIn) -
 def _apply(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
     if c.course_valid_until is not None and step_in.on > c.course_valid_until:
         raise ConflictError(
-            f"The awareness-course certificate expired on {c.course_valid_until.isoformat()}: "
-            "the candidate must complete the course again before applying."
+            t(
+                "The awareness-course certificate expired on {course_valid_until}: the "
+                "candidate must complete the course again before applying.",
+                course_valid_until=c.course_valid_until,
+            )
         )
     return {}
 
 
 def _propose(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
     if c.proposed_on is not None:
-        raise ConflictError(f"The cell proposed the admission on {c.proposed_on.isoformat()}.")
+        raise ConflictError(
+            t("The cell proposed the admission on {proposed_on}.", proposed_on=c.proposed_on)
+        )
     _check_age(c, step_in.on, step_in.over_60_decision, required=True)
     return {
         "decision_due_on": calendar.decision_due_on(step_in.on),
@@ -311,9 +323,15 @@ def _admit(session: Session, c: Candidate, step_in: CandidateTransitionIn) -> di
     outcome = _outcome_covering(session, c, day)
     if outcome is not None and not outcome.replaces_individual:
         raise ConflictError(
-            f"Outcome {outcome.id} already reports the admissions of unit {outcome.unit_id} "
-            f"from {outcome.period_start.isoformat()} to {outcome.period_end.isoformat()} as "
-            "a count: mark it as replacing individual admissions first."
+            t(
+                "Outcome {id} already reports the admissions of unit {unit_id} from "
+                "{period_start} to {period_end} as a count: mark it as replacing individual "
+                "admissions first.",
+                id=outcome.id,
+                unit_id=outcome.unit_id,
+                period_start=outcome.period_start,
+                period_end=outcome.period_end,
+            )
         )
     return {
         "decision_number": step_in.decision_number,
@@ -328,7 +346,10 @@ def _admit(session: Session, c: Candidate, step_in: CandidateTransitionIn) -> di
 def _hold_ceremony(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> dict[str, Any]:
     if c.ceremony_on is not None:
         raise ConflictError(
-            f"The admission ceremony was already held on {c.ceremony_on.isoformat()}."
+            t(
+                "The admission ceremony was already held on {ceremony_on}.",
+                ceremony_on=c.ceremony_on,
+            )
         )
     # Probation runs 12 months from the ceremony (Party Charter, Article 5.1).
     ends = calendar.probation_ends_on(step_in.on)
@@ -340,11 +361,13 @@ def _hold_ceremony(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> 
 
 def _after_probation(c: Candidate, day: date) -> date:
     if c.ceremony_on is None or c.probation_ends_on is None:
-        raise ConflictError("Hold the admission ceremony first: probation runs from it.")
+        raise ConflictError(t("Hold the admission ceremony first: probation runs from it."))
     if day < c.probation_ends_on:
         raise ConflictError(
-            f"Probation ends on {c.probation_ends_on.isoformat()}: recognition is considered "
-            "after it."
+            t(
+                "Probation ends on {probation_ends_on}: recognition is considered after it.",
+                probation_ends_on=c.probation_ends_on,
+            )
         )
     return c.probation_ends_on
 
@@ -355,7 +378,10 @@ def _propose_recognition(
     _after_probation(c, step_in.on)
     if c.recognition_proposed_on is not None:
         raise ConflictError(
-            f"The cell proposed the recognition on {c.recognition_proposed_on.isoformat()}."
+            t(
+                "The cell proposed the recognition on {recognition_proposed_on}.",
+                recognition_proposed_on=c.recognition_proposed_on,
+            )
         )
     return {"recognition_due_on": calendar.recognition_decision_due_on(step_in.on)}
 
@@ -371,8 +397,11 @@ def _failed_vote(_: Session, c: Candidate, step_in: CandidateTransitionIn) -> di
     superior committee, and the cell votes no more on it."""
     if c.referred_on is not None:
         raise ConflictError(
-            f"The case went to the superior committee on {c.referred_on.isoformat()}: the "
-            "cell does not vote on it again."
+            t(
+                "The case went to the superior committee on {referred_on}: the cell does not "
+                "vote on it again.",
+                referred_on=c.referred_on,
+            )
         )
     votes = c.failed_votes + 1
     referred = votes >= admission_rules(step_in.on).int_value("failed_votes_referred")
@@ -415,21 +444,33 @@ def _check_age(candidate: Candidate, day: date, over_60: str | None, *, required
     if candidate.birth_date is None:
         if required:
             raise ConflictError(
-                "The age rule is checked on the cell's proposal: give the candidate's "
-                "birth_date first."
+                t(
+                    "The age rule is checked on the cell's proposal: give the candidate's "
+                    "birth_date first."
+                )
             )
         return
     rules = admission_rules(day)
     months = calendar.age_in_months(candidate.birth_date, day)
     if months < rules.int_value("min_age_months"):
         raise ConflictError(
-            f"The candidate is {months // 12} years {months % 12} months old on "
-            f"{day.isoformat()}: the Party admits from 18 years ({rules.code})."
+            t(
+                "The candidate is {years} years {months} months old on {day}: the Party admits "
+                "from 18 years ({code}).",
+                years=months // 12,
+                months=months % 12,
+                day=day,
+                code=rules.code,
+            )
         )
     if months > rules.int_value("max_age_months") and over_60 is None:
         raise ConflictError(
-            f"The candidate is over 60 on {day.isoformat()}: give over_60_decision, the "
-            f"decision of the committee directly under the Central Committee ({rules.code})."
+            t(
+                "The candidate is over 60 on {day}: give over_60_decision, the decision of the "
+                "committee directly under the Central Committee ({code}).",
+                day=day,
+                code=rules.code,
+            )
         )
 
 
@@ -437,28 +478,35 @@ def transition(
     session: Session, *, scope: Scope, candidate: Candidate, step_in: CandidateTransitionIn
 ) -> Candidate:
     step = STEPS[step_in.action]
-    scope.require_write(candidate.unit_id, "move candidates of this unit", REPORT_ROLES)
+    scope.require_write(candidate.unit_id, t("move candidates of this unit"), REPORT_ROLES)
     if candidate.stage not in step.sources:
-        allowed = ", ".join(a.value for a in allowed_actions(candidate.stage)) or "none"
+        allowed: list[Any] = list(allowed_actions(candidate.stage)) or [t("none")]
         raise ConflictError(
-            f"Cannot {step.action.value} a candidate at stage {candidate.stage.value}: stages "
-            f"are not skipped; allowed now: {allowed}."
+            t(
+                "Cannot {action} a candidate at stage {stage}: stages are not skipped; allowed "
+                "now: {allowed}.",
+                action=step.action,
+                stage=candidate.stage,
+                allowed=allowed,
+            )
         )
     for field in step.requires:
         if not getattr(step_in, field):
-            raise InvalidValueError(field, f"To {step.action.value}, give {field}.")
+            raise InvalidValueError(
+                field, t("To {action}, give {field}.", action=step.action, field=field)
+            )
     if step_in.on > clock.today():
-        raise InvalidValueError("on", "The date lies in the future.")
+        raise InvalidValueError("on", t("The date lies in the future."))
     last = max(d for d in (getattr(candidate, f) for f in STEP_DATES) if d is not None)
     if step_in.on < last:
         raise ConflictError(
-            f"The candidate's last step is dated {last.isoformat()}: dates do not go backwards."
+            t("The candidate's last step is dated {last}: dates do not go backwards.", last=last)
         )
     with audited(
         session, scope=scope, action=step.action.value, entity=candidate, lines=[candidate.unit_id]
     ) as before:
         assert before is not None
-        require_open(session, candidate.unit_id, on=step_in.on, what="candidate step")
+        require_open(session, candidate.unit_id, on=step_in.on, what=t("candidate step"))
         stage = step.stage_after(candidate.stage)
         changes = _step_changes(session, candidate, step_in) | {"stage": stage}
         # A recognition dates the member official at the end of probation, which may lie in

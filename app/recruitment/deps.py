@@ -6,6 +6,7 @@ from fastapi import Depends
 from app.access.loaders import in_scope, loader
 from app.core import clock
 from app.core.errors import InvalidValueError
+from app.core.i18n import t
 from app.core.schemas import YearQuery
 from app.models import Candidate, RecruitmentOutcome, RecruitmentTarget
 
@@ -22,7 +23,7 @@ def period(from_year: YearQuery = None, to_year: YearQuery = None) -> Period:
     first = from_year or to_year or this_year
     last = to_year or from_year or this_year
     if last < first:
-        raise InvalidValueError("to_year", "to_year comes before from_year.", location="query")
+        raise InvalidValueError("to_year", t("to_year comes before from_year."), location="query")
     return Period(first, last)
 
 
@@ -30,11 +31,11 @@ PeriodDep = Annotated[Period, Depends(period)]
 
 
 CandidateDep = Annotated[
-    Candidate, Depends(loader("candidate_id", in_scope(Candidate, "Candidate")))
+    Candidate, Depends(loader("candidate_id", in_scope(Candidate, t("Candidate"))))
 ]
 OutcomeDep = Annotated[
-    RecruitmentOutcome, Depends(loader("outcome_id", in_scope(RecruitmentOutcome, "Outcome")))
+    RecruitmentOutcome, Depends(loader("outcome_id", in_scope(RecruitmentOutcome, t("Outcome"))))
 ]
 TargetDep = Annotated[
-    RecruitmentTarget, Depends(loader("target_id", in_scope(RecruitmentTarget, "Target")))
+    RecruitmentTarget, Depends(loader("target_id", in_scope(RecruitmentTarget, t("Target"))))
 ]

@@ -13,6 +13,7 @@ from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.core import clock
 from app.core.errors import ConflictError, InvalidValueError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.models import Candidate, RecruitmentOutcome, UnitClosure
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
@@ -61,11 +62,11 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
     """Under the outcome's line (`audited`): outcomes and admissions written meanwhile in the
     line, or below it (their lines hold this unit), are seen."""
     if outcome.period_end < outcome.period_start:
-        raise InvalidValueError("period_end", "period_end falls before period_start.")
+        raise InvalidValueError("period_end", t("period_end falls before period_start."))
     if outcome.period_start > clock.today():
-        raise InvalidValueError("period_start", "The period has not begun.")
+        raise InvalidValueError("period_start", t("The period has not begun."))
     require_open(
-        session, outcome.unit_id, on=outcome.period_end, what="period of admissions ending"
+        session, outcome.unit_id, on=outcome.period_end, what=t("period of admissions ending")
     )
     overlapping = (
         session.execute(
@@ -81,9 +82,14 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
     )
     if overlapping is not None:
         raise ConflictError(
-            f"Outcome {overlapping.id} of unit {overlapping.unit_id} already reports "
-            f"{overlapping.period_start.isoformat()} to {overlapping.period_end.isoformat()}: "
-            "the same admissions would be counted twice."
+            t(
+                "Outcome {id} of unit {unit_id} already reports {period_start} to {period_end}: "
+                "the same admissions would be counted twice.",
+                id=overlapping.id,
+                unit_id=overlapping.unit_id,
+                period_start=overlapping.period_start,
+                period_end=overlapping.period_end,
+            )
         )
     if outcome.replaces_individual:
         return
@@ -100,8 +106,12 @@ def _check(session: Session, outcome: RecruitmentOutcome) -> None:
     ).scalar_one()
     if individual:
         raise ConflictError(
-            f"{individual} individual admissions of unit {outcome.unit_id}'s subtree fall in this "
-            "period: set replaces_individual to report them as this count instead."
+            t(
+                "{individual} individual admissions of unit {unit_id}'s subtree fall in this "
+                "period: set replaces_individual to report them as this count instead.",
+                individual=individual,
+                unit_id=outcome.unit_id,
+            )
         )
 
 
@@ -115,7 +125,7 @@ def create_outcome(
     session: Session, *, scope: Scope, outcome_in: OutcomeCreate
 ) -> RecruitmentOutcome:
     scope.named_unit(outcome_in.unit_id)
-    scope.require_write(outcome_in.unit_id, "report admissions of this unit", REPORT_ROLES)
+    scope.require_write(outcome_in.unit_id, t("report admissions of this unit"), REPORT_ROLES)
     outcome = RecruitmentOutcome.model_validate(outcome_in)
     with audited(session, scope=scope, action="create", entity=outcome, lines=[outcome.unit_id]):
         _require_unlocked(session, outcome)
@@ -127,7 +137,7 @@ def create_outcome(
 def update_outcome(
     session: Session, *, scope: Scope, outcome: RecruitmentOutcome, outcome_in: OutcomeUpdate
 ) -> RecruitmentOutcome:
-    scope.require_write(outcome.unit_id, "change admissions of this unit", REPORT_ROLES)
+    scope.require_write(outcome.unit_id, t("change admissions of this unit"), REPORT_ROLES)
     with (
         audited(session, scope=scope, action="update", entity=outcome, lines=[outcome.unit_id]),
         session.no_autoflush,
@@ -140,7 +150,7 @@ def update_outcome(
 
 
 def delete_outcome(session: Session, *, scope: Scope, outcome: RecruitmentOutcome) -> None:
-    scope.require_write(outcome.unit_id, "remove admissions of this unit", REPORT_ROLES)
+    scope.require_write(outcome.unit_id, t("remove admissions of this unit"), REPORT_ROLES)
     with audited(session, scope=scope, action="delete", entity=outcome, lines=[outcome.unit_id]):
         _require_unlocked(session, outcome)
         session.delete(outcome)

@@ -4,6 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, computed_field, model_validator
 from sqlmodel import Field
 
+from app.core.i18n import t
 from app.core.schemas import Id, InputModel, Year
 from app.models import (
     CandidateAction,
@@ -203,7 +204,7 @@ class OutcomeFields(InputModel):
     def _period_in_order(self) -> "OutcomeFields":
         start, end = getattr(self, "period_start", None), getattr(self, "period_end", None)
         if start is not None and end is not None and end < start:
-            raise ValueError("period_end falls before period_start")
+            raise ValueError(t("period_end falls before period_start"))
         return self
 
 

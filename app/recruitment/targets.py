@@ -12,6 +12,7 @@ from app.access.scope import Scope
 from app.approvals.locks import require_unlocked
 from app.audit.service import audited, record_event, snapshot
 from app.core.errors import ConflictError, InvalidRowsError
+from app.core.i18n import Msg, t
 from app.core.pagination import PageParams, paginate
 from app.models import RecruitmentTarget, Unit
 from app.recruitment.schemas import (
@@ -104,16 +105,20 @@ def _find(session: Session, unit_id: int, year: int) -> RecruitmentTarget | None
 
 def create_target(session: Session, *, scope: Scope, target_in: TargetCreate) -> RecruitmentTarget:
     unit = scope.named_unit(target_in.unit_id)
-    scope.require_write(unit.parent_id, "assign targets to this unit (its parent's managers do)")
+    scope.require_write(unit.parent_id, t("assign targets to this unit (its parent's managers do)"))
     target = RecruitmentTarget.model_validate(target_in)
     with audited(session, scope=scope, action="create", entity=target, lines=[unit.id]):
-        require_open(session, unit.id, on=year_start(target.year), what="target for the year")
+        require_open(session, unit.id, on=year_start(target.year), what=t("target for the year"))
         require_unlocked(session, unit_id=unit.id, year=target.year)
         existing = _find(session, target_in.unit_id, target_in.year)
         if existing is not None:
             raise ConflictError(
-                f"Unit {target_in.unit_id} already has target {existing.id} for "
-                f"{target_in.year}: change that one."
+                t(
+                    "Unit {unit_id} already has target {id} for {year}: change that one.",
+                    unit_id=target_in.unit_id,
+                    id=existing.id,
+                    year=target_in.year,
+                )
             )
         session.add(target)
     return target
@@ -123,10 +128,10 @@ def update_target(
     session: Session, *, scope: Scope, target: RecruitmentTarget, target_in: TargetUpdate
 ) -> RecruitmentTarget:
     parent_id = session.get_one(Unit, target.unit_id).parent_id
-    scope.require_write(parent_id, "change this unit's targets (its parent's managers do)")
+    scope.require_write(parent_id, t("change this unit's targets (its parent's managers do)"))
     with audited(session, scope=scope, action="update", entity=target, lines=[target.unit_id]):
         require_open(
-            session, target.unit_id, on=year_start(target.year), what="target for the year"
+            session, target.unit_id, on=year_start(target.year), what=t("target for the year")
         )
         require_unlocked(session, unit_id=target.unit_id, year=target.year)
         target.apply(target_in.model_dump(exclude_unset=True))
@@ -135,7 +140,7 @@ def update_target(
 
 def delete_target(session: Session, *, scope: Scope, target: RecruitmentTarget) -> None:
     parent_id = session.get_one(Unit, target.unit_id).parent_id
-    scope.require_write(parent_id, "remove this unit's targets (its parent's managers do)")
+    scope.require_write(parent_id, t("remove this unit's targets (its parent's managers do)"))
     with audited(session, scope=scope, action="delete", entity=target, lines=[target.unit_id]):
         require_unlocked(session, unit_id=target.unit_id, year=target.year)
         session.delete(target)
@@ -170,7 +175,7 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
     first, and one bad row writes nothing."""
     parent_id = allocation_in.parent_id
     scope.named_unit(parent_id, "parent_id")
-    scope.require_write(parent_id, "allocate targets to this unit's children")
+    scope.require_write(parent_id, t("allocate targets to this unit's children"))
     rows = allocation_in.targets
     # First of all (app/tree/lineage.py): the parent's line and the children the rows name.
     lock_lines(session, parent_id, *(row.unit_id for row in rows))
@@ -182,24 +187,45 @@ def allocate(session: Session, *, scope: Scope, allocation_in: AllocationIn) -> 
             )
         ).scalars()
     }
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+    problems: list[tuple[tuple[str | int, ...], Msg]] = []
     seen: set[int] = set()
     for index, row in enumerate(rows):
         where = ("body", "targets", index, "unit_id")
         if row.unit_id in seen:
-            problems.append((where, f"Unit {row.unit_id} appears more than once."))
+            problems.append(
+                (where, t("Unit {unit_id} appears more than once.", unit_id=row.unit_id))
+            )
         elif row.unit_id not in children:
             problems.append(
-                (where, f"Unit {row.unit_id} is not a direct child of unit {parent_id}.")
+                (
+                    where,
+                    t(
+                        "Unit {unit_id} is not a direct child of unit {parent_id}.",
+                        unit_id=row.unit_id,
+                        parent_id=parent_id,
+                    ),
+                )
             )
         elif closed_by(children[row.unit_id].valid_to, year_start(allocation_in.year)):
             problems.append(
-                (where, f"Unit {row.unit_id} closed before {allocation_in.year} began.")
+                (
+                    where,
+                    t(
+                        "Unit {unit_id} closed before {year} began.",
+                        unit_id=row.unit_id,
+                        year=allocation_in.year,
+                    ),
+                )
             )
         seen.add(row.unit_id)
     if problems:
         raise InvalidRowsError(
-            f"{len(problems)} of {len(rows)} rows are wrong: nothing was written.", problems
+            t(
+                "{count} of {total} rows are wrong: nothing was written.",
+                count=len(problems),
+                total=len(rows),
+            ),
+            problems,
         )
     require_unlocked(session, unit_ids=seen, year=allocation_in.year)
     existing = {

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 from sqlmodel._compat import SQLModelConfig
 
+from app.core.i18n import t
 from app.core.schemas import Id, InputModel
 from app.models import CODE_PATTERN, LineageKind, UnitKind
 
@@ -63,7 +64,7 @@ class OpenCommitments(InputModel):
     @model_validator(mode="after")
     def _reason_with_close(self) -> "OpenCommitments":
         if (self.commitments == "close") != (self.close_reason is not None):
-            raise ValueError("close_reason is given with `commitments: close`, and only then.")
+            raise ValueError(t("close_reason is given with `commitments: close`, and only then."))
         return self
 
 

@@ -18,6 +18,7 @@ from app.audit.service import audited, record_event, snapshot
 from app.commitments.workflow import FINISHED
 from app.core import clock
 from app.core.errors import AppError, ConflictError, InvalidValueError, NotFoundError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.core.text import search_key
 from app.models import (
@@ -61,7 +62,9 @@ class OperationRefusedError(AppError):
     """An operation of the event breaks a rule: the answer names it by its index."""
 
     def __init__(self, index: int, operation: Operation, error: AppError) -> None:
-        detail = f"Operation {index} ({operation.op}): {error.detail}"
+        detail = t(
+            "Operation {index} ({op}): {detail}", index=index, op=operation.op, detail=error.detail
+        )
         field = [str(part) for part in (error.errors or [{}])[0].get("loc", [])[1:]]
         super().__init__(
             detail,
@@ -117,12 +120,13 @@ class _Event:
         if isinstance(ref, str):
             if ref not in self.refs:
                 raise InvalidValueError(
-                    field, f"No unit established earlier in this event is called {ref!r}."
+                    field,
+                    t("No unit established earlier in this event is called {ref!r}.", ref=ref),
                 )
             ref = self.refs[ref]
         unit = self.session.get(Unit, ref)
         if unit is None:
-            raise InvalidValueError(field, f"Unit {ref} does not exist.")
+            raise InvalidValueError(field, t("Unit {ref} does not exist.", ref=ref))
         return unit
 
     def existing(self, unit_id: int, field: str) -> Unit:
@@ -177,8 +181,11 @@ class _Event:
                 if children and to is None:
                     raise InvalidValueError(
                         "children_to",
-                        f"Unit {unit.code} has {len(children)} open unit(s) below it: say where "
-                        "they go.",
+                        t(
+                            "Unit {code} has {count} open unit(s) below it: say where they go.",
+                            code=unit.code,
+                            count=len(children),
+                        ),
                     )
                 self.close_into(
                     unit,
@@ -193,7 +200,9 @@ class _Event:
     def require_open(self, unit: Unit) -> None:
         """409 for a unit with no life on the effective day (app/tree/holdings.py)."""
         if closed_by(unit.valid_to, self.on):
-            raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to}.")
+            raise ConflictError(
+                t("Unit {code} closed on {valid_to}.", code=unit.code, valid_to=unit.valid_to)
+            )
 
     def open_unit(self, ref: int | str, field: str) -> Unit:
         """A unit open on the effective day: an existing one or one established before."""
@@ -204,7 +213,9 @@ class _Event:
 
     def establish(self, operation: Establish) -> None:
         if operation.ref in self.refs:
-            raise InvalidValueError("ref", f"{operation.ref!r} names another unit already.")
+            raise InvalidValueError(
+                "ref", t("{ref!r} names another unit already.", ref=operation.ref)
+            )
         parent = self.unit(operation.parent, "parent")
         unit = Unit(
             code=operation.code,
@@ -249,7 +260,7 @@ class _Event:
         unit = self.existing(operation.unit, "unit")
         changes = operation.model_dump(include=set(versions.VERSIONED), exclude_none=True)
         if not changes:
-            raise InvalidValueError("name", "A rename names a new code, name or kind.")
+            raise InvalidValueError("name", t("A rename names a new code, name or kind."))
         self.require_open(unit)
         before = snapshot(unit)
         old = {field: str(getattr(unit, field)) for field in changes}
@@ -274,25 +285,33 @@ class _Event:
             else into[0]
         )
         if history_to.id not in {u.id for u in into}:
-            raise InvalidValueError("history_to", "history_to must be one of `into`.")
+            raise InvalidValueError("history_to", t("history_to must be one of `into`."))
         children = {child.id: child for child in self.open_children(source) if child.id}
         assigned: dict[int, Unit | None] = {}
         for i, assignment in enumerate(operation.children):
             if assignment.unit not in children:
                 raise InvalidValueError(
                     f"children.{i}.unit",
-                    f"Unit {assignment.unit} is not an open unit directly below {source.code}.",
+                    t(
+                        "Unit {unit} is not an open unit directly below {code}.",
+                        unit=assignment.unit,
+                        code=source.code,
+                    ),
                 )
             to = self.open_unit(assignment.to, f"children.{i}.to")
             if to.id not in {u.id for u in into}:
-                raise InvalidValueError(f"children.{i}.to", "A child goes to one of `into`.")
+                raise InvalidValueError(f"children.{i}.to", t("A child goes to one of `into`."))
             assigned[assignment.unit] = to
         missing = sorted(set(children) - set(assigned))
         if missing:
             raise InvalidValueError(
                 "children",
-                f"Every open unit below {source.code} goes somewhere: units "
-                f"{', '.join(str(i) for i in missing)} are not assigned.",
+                t(
+                    "Every open unit below {code} goes somewhere: units {missing} are not "
+                    "assigned.",
+                    code=source.code,
+                    missing=missing,
+                ),
             )
         self.close_into(
             source,
@@ -320,9 +339,17 @@ class _Event:
         targets to `history_to`, and it hangs under `history_to` from then on, so that
         `structure=current` reads its figures there and its successor's managers read them."""
         if unit.valid_to is not None:
-            raise ConflictError(f"Unit {unit.code} closed on {unit.valid_to} already.")
+            raise ConflictError(
+                t(
+                    "Unit {code} closed on {valid_to} already.",
+                    code=unit.code,
+                    valid_to=unit.valid_to,
+                )
+            )
         if any(s.id == unit.id for s in successors):
-            raise InvalidValueError("into", f"Unit {unit.code} cannot carry on from itself.")
+            raise InvalidValueError(
+                "into", t("Unit {code} cannot carry on from itself.", code=unit.code)
+            )
         for child_id, to in children.items():
             self.move(self.existing(child_id, "children"), to)
         if commitments.close_reason is not None:
@@ -534,7 +561,7 @@ def _run(event: _Event, *, collect: bool) -> None:
             if not collect:
                 raise OperationRefusedError(index, operation, error) from error
             event.plan.conflicts.append(
-                Conflict(operation=index, status=error.status, detail=error.detail)
+                Conflict(operation=index, status=error.status, detail=str(error.detail))
             )
         else:
             savepoint.commit()
@@ -547,14 +574,17 @@ def reorganise(
     if body.effective_on > clock.today():
         raise InvalidValueError(
             "effective_on",
-            f"{body.effective_on} lies ahead: an event is recorded on the day it takes effect, "
-            "or later.",
+            t(
+                "{effective_on} lies ahead: an event is recorded on the day it takes effect, or "
+                "later.",
+                effective_on=body.effective_on,
+            ),
         )
     named: set[int] = set()
     for index, operation in enumerate(body.operations):
         for unit_id in set(_ids(operation)) - named:
             try:
-                scope.require_write(unit_id, "reorganise this unit")
+                scope.require_write(unit_id, t("reorganise this unit"))
             except AppError as error:
                 raise OperationRefusedError(index, operation, error) from error
             named.add(unit_id)
@@ -636,7 +666,12 @@ def get_reorganisation(session: Session, *, scope: Scope, reorganisation_id: int
         select(Reorganisation).where(col(Reorganisation.id) == reorganisation_id, _visible(scope))
     ).scalar_one_or_none()
     if found is None:
-        raise NotFoundError(f"Reorganisation {reorganisation_id} does not exist.")
+        raise NotFoundError(
+            t(
+                "Reorganisation {reorganisation_id} does not exist.",
+                reorganisation_id=reorganisation_id,
+            )
+        )
     return found
 
 

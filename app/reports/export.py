@@ -24,6 +24,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.core.errors import InvalidValueError
+from app.core.i18n import t
 from app.reports.document import Layout, Sheet, cells
 from app.reports.pdf import write_pdf
 from app.reports.xlsx import write_xlsx
@@ -77,7 +78,7 @@ def chosen_layout(fmt: ExportFormat, requested: Layout | None) -> Layout:
         return Layout.data if fmt == ExportFormat.csv else Layout.print
     if fmt == ExportFormat.pdf and requested == Layout.data:
         raise InvalidValueError(
-            "layout", "A PDF is printed: layout=data is for CSV and XLSX.", location="query"
+            "layout", t("A PDF is printed: layout=data is for CSV and XLSX."), location="query"
         )
     return requested
 

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.core.errors import NotFoundError, problem_responses
+from app.core.i18n import t
 from app.core.schemas import DateQuery
 from app.rules.core import RuleDomain
 from app.rules.registry import RULE_SETS, rule_sets
@@ -34,4 +35,4 @@ async def get_rule_set(code: str) -> RuleSetPublic:
     for rule_set in RULE_SETS:
         if rule_set.code == code:
             return RuleSetPublic.of(rule_set)
-    raise NotFoundError(f"No rule set is called {code!r}.")
+    raise NotFoundError(t("No rule set is called {code!r}.", code=code))

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from app.access.scope import READ_ROLES, Scope
 from app.core.errors import AppError
+from app.core.i18n import t
 from app.models import AuditEvent, UnitClosure
 from app.tree.closure import valid_on
 
@@ -45,7 +46,7 @@ SHARED = ("directive", "person", "criteria_set")
 
 class PositionAheadError(AppError):
     status = 410
-    title = "Gone"
+    title = t("Gone")
     type = "/problems/sync-position-unknown"
 
 
@@ -127,8 +128,12 @@ def changes(session: Session, *, scope: Scope, since: int | None, limit: int) ->
     top = high_water(session)
     if since is not None and since > top:
         raise PositionAheadError(
-            f"Position {since} is ahead of this server's last change ({top}): the database "
-            "was restored or replaced. List everything again and start from `next`."
+            t(
+                "Position {since} is ahead of this server's last change ({top}): the database "
+                "was restored or replaced. List everything again and start from `next`.",
+                since=since,
+                top=top,
+            )
         )
     items: list[dict[str, Any]] = []
     if since is not None:

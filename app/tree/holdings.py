@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
 
 from app.core.errors import ConflictError
+from app.core.i18n import Msg, t
 from app.models import (
     CANDIDATE_STEP_DATES,
     AreaOfCharge,
@@ -60,11 +61,11 @@ def _terms_from(model: type[Position] | type[AreaOfCharge]) -> Callable[..., Col
 
 @dataclass(frozen=True)
 class Holding:
-    kind: str
+    kind: Msg
     model: type[Any]
     # The unit's records of this kind that belong to its life on or after `day`.
     from_day: Callable[[date, Collection[CommitmentStatus]], ColumnElement[bool]]
-    remedy: str
+    remedy: Msg
     # The column naming the unit that holds them.
     held_by: str = "unit_id"
 
@@ -72,21 +73,21 @@ class Holding:
 # The checks of a close, one query each. Positions and areas of charge open on D (begun before)
 # do not stand in the way: the close ends them on D (`open_terms`).
 HOLDINGS: tuple[Holding, ...] = (
-    Holding("candidates", Candidate, _candidates, "move or drop them first"),
+    Holding(t("candidates"), Candidate, _candidates, t("move or drop them first")),
     Holding(
-        "recruitment outcomes",
+        t("recruitment outcomes"),
         RecruitmentOutcome,
         lambda day, finished: col(RecruitmentOutcome.period_end) >= day,
-        "end their periods before the closing",
+        t("end their periods before the closing"),
     ),
     Holding(
-        "recruitment targets",
+        t("recruitment targets"),
         RecruitmentTarget,
         lambda day, finished: _year_from(RecruitmentTarget.year, day),
-        "re-assign or remove them first",
+        t("re-assign or remove them first"),
     ),
     Holding(
-        "commitments",
+        t("commitments"),
         Commitment,
         # One carried to a successor by a reorganisation is the successor's work now.
         lambda day, finished: sa.and_(
@@ -95,33 +96,35 @@ HOLDINGS: tuple[Holding, ...] = (
                 _year_from(Commitment.year, day), col(Commitment.status).not_in(tuple(finished))
             ),
         ),
-        "finish or cancel them first, or close the unit after their year",
+        t("finish or cancel them first, or close the unit after their year"),
     ),
     Holding(
-        "unfinished commitments carried on from closed units",
+        t("unfinished commitments carried on from closed units"),
         Commitment,
         lambda day, finished: col(Commitment.status).not_in(tuple(finished)),
-        "finish them first, or carry them on in a reorganisation",
+        t("finish them first, or carry them on in a reorganisation"),
         held_by="carried_to_id",
     ),
     Holding(
-        "evaluations",
+        t("evaluations"),
         Evaluation,
         lambda day, finished: _year_from(Evaluation.year, day),
-        "close the unit after their year",
+        t("close the unit after their year"),
     ),
     Holding(
-        "disciplinary decisions",
+        t("disciplinary decisions"),
         Discipline,
         lambda day, finished: col(Discipline.decided_on) >= day,
-        "close the unit after them, or correct their dates",
+        t("close the unit after them, or correct their dates"),
     ),
-    Holding("positions", Position, _terms_from(Position), "change their start or remove them"),
     Holding(
-        "areas of charge",
+        t("positions"), Position, _terms_from(Position), t("change their start or remove them")
+    ),
+    Holding(
+        t("areas of charge"),
         AreaOfCharge,
         _terms_from(AreaOfCharge),
-        "change their start or remove them",
+        t("change their start or remove them"),
     ),
 )
 
@@ -131,7 +134,7 @@ SHOWN_IDS = 5
 
 def held_from(
     session: Session, *, unit_id: int | None, day: date, finished: Collection[CommitmentStatus]
-) -> list[str]:
+) -> list[Msg]:
     """What stands in the way of closing the unit on `day`, one phrase per kind of record
     (how many, the first few ids, what to do); empty when nothing does. `finished` names the
     commitment statuses that end one (app/commitments/workflow.py)."""
@@ -153,7 +156,15 @@ def held_from(
             continue
         ids, count = [row[0] for row in rows], rows[0][1]
         shown = ", ".join(str(i) for i in ids) + (", …" if count > len(ids) else "")
-        found.append(f"{count} {holding.kind} (ids {shown}): {holding.remedy}")
+        found.append(
+            t(
+                "{count} {kind} (ids {shown}): {remedy}",
+                count=count,
+                kind=holding.kind,
+                shown=shown,
+                remedy=holding.remedy,
+            )
+        )
     return found
 
 
@@ -177,7 +188,7 @@ def open_terms(
     )
 
 
-def require_open(session: Session, unit_id: int | None, *, on: date | None, what: str) -> None:
+def require_open(session: Session, unit_id: int | None, *, on: date | None, what: Msg) -> None:
     """409 when the unit closed on or before `on`, the day the written record belongs to
     (None: a record with no end, such as a candidate still in the pipeline, which a closed
     unit never holds).
@@ -190,11 +201,18 @@ def require_open(session: Session, unit_id: int | None, *, on: date | None, what
     if row is None or not closed_by(row.valid_to, on):
         return
     assert row.valid_to is not None
-    when = f"dated {on.isoformat()}" if on is not None else "still open"
+    when = t("dated {on}", on=on) if on is not None else t("still open")
     last = (row.valid_to - timedelta(days=1)).isoformat()
     raise ConflictError(
-        f"Unit {row.code} closed on {row.valid_to.isoformat()} (its last day was {last}): "
-        f"a {what} {when} would belong to its life after its closing."
+        t(
+            "Unit {code} closed on {valid_to} (its last day was {last}): a {what} {when} would "
+            "belong to its life after its closing.",
+            code=row.code,
+            valid_to=row.valid_to,
+            last=last,
+            what=what,
+            when=when,
+        )
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from app.core.errors import ConflictError
+from app.core.i18n import Msg, t
 from app.models import SINCE_EVER, UNTIL_CHANGED, Unit, UnitClosure
 from app.tree.closure import lineage_ids, subtree_ids, valid_on
 from app.tree.sums import carry_subtree
@@ -29,16 +30,22 @@ def last_change(session: Session, units: sa.Select[int] | list[int]) -> date | N
 
 
 def require_no_later_change(
-    session: Session, *, unit: Unit, units: sa.Select[int] | list[int], on: date, what: str
+    session: Session, *, unit: Unit, units: sa.Select[int] | list[int], on: date, what: Msg
 ) -> None:
     """409 when the lines of `units` changed after `on`: a change effective on `on` would be
     inserted under a later one and rewrite the days between (a correction does that, openly)."""
     last = last_change(session, units)
     if last is not None and last > on:
         raise ConflictError(
-            f"The tree around unit {unit.code} changed on {last.isoformat()}, after "
-            f"{on.isoformat()}: {what} can take effect on {last.isoformat()} or later, or the "
-            "past can be corrected with POST /api/v1/units/{id}/corrections."
+            t(
+                "The tree around unit {code} changed on {last}, after {on}: {what} can take "
+                "effect on {last} or later, or the past can be corrected with POST "
+                "/api/v1/units/{{id}}/corrections.",
+                code=unit.code,
+                last=last,
+                on=on,
+                what=what,
+            )
         )
 
 
@@ -76,9 +83,9 @@ def rehang(session: Session, *, unit: Unit, new_parent: Unit | None, on: date) -
     below_since = select(col(UnitClosure.descendant_id)).where(
         col(UnitClosure.ancestor_id) == unit.id, col(UnitClosure.valid_to) > on
     )
-    require_no_later_change(session, unit=unit, units=below_since, on=on, what="a move")
+    require_no_later_change(session, unit=unit, units=below_since, on=on, what=t("a move"))
     if watched:
-        require_no_later_change(session, unit=unit, units=watched, on=on, what="a move")
+        require_no_later_change(session, unit=unit, units=watched, on=on, what=t("a move"))
     carry_subtree(session, unit_id=unit.id, sign=-1, on=on)
     # The units above, read before their rows end; the subtree's rows are not touched.
     above = list(

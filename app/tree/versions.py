@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, insert, select
 from sqlmodel import Session, col
 
 from app.core.errors import ConflictError
+from app.core.i18n import t
 from app.models import UNTIL_CHANGED, Unit, UnitClosure, UnitVersion
 from app.tree.closure import valid_on
 
@@ -70,10 +71,14 @@ def change(session: Session, *, unit: Unit, changes: dict[str, Any], on: date) -
     current = latest(session, unit.id)
     if current.valid_from > on:
         raise ConflictError(
-            f"Unit {unit.code} took its present code, name and kind on "
-            f"{current.valid_from.isoformat()}, after {on.isoformat()}: an edit can take effect "
-            f"on {current.valid_from.isoformat()} or later, or the past can be corrected with "
-            "POST /api/v1/units/{id}/corrections."
+            t(
+                "Unit {code} took its present code, name and kind on {valid_from}, after {on}: "
+                "an edit can take effect on {valid_from} or later, or the past can be corrected "
+                "with POST /api/v1/units/{{id}}/corrections.",
+                code=unit.code,
+                valid_from=current.valid_from,
+                on=on,
+            )
         )
     values = {field: changes.get(field, getattr(current, field)) for field in VERSIONED}
     if current.valid_from == on:

@@ -20,6 +20,7 @@ from app.core.errors import (
     InvalidValueError,
     NotFoundError,
 )
+from app.core.i18n import joined, t
 from app.core.pagination import PageParams, paginate
 from app.core.text import contains_pattern, search_key
 from app.models import (
@@ -47,7 +48,7 @@ LEAF_KINDS = frozenset({UnitKind.party_cell})
 
 class TreeTooLargeError(AppError):
     status = 422
-    title = "Result Too Large"
+    title = t("Result Too Large")
     type = "/problems/too-large"
 
 
@@ -181,8 +182,11 @@ def get_tree(
     )
     if len(rows) > MAX_TREE_NODES:
         raise TreeTooLargeError(
-            f"The subtree has more than {MAX_TREE_NODES} units; pass max_depth or page through "
-            "/descendants."
+            t(
+                "The subtree has more than {limit} units; pass max_depth or page through "
+                "/descendants.",
+                limit=MAX_TREE_NODES,
+            )
         )
     assert unit.id is not None
     top = session.execute(view.where(col(Unit.id) == unit.id)).mappings().one()
@@ -204,24 +208,41 @@ def _ensure_code_free(session: Session, code: str, *, exclude_id: int | None = N
     taken = session.execute(statement).scalar()
     if taken is not None:
         raise ConflictError(
-            f"A unit with code {taken!r} already exists (codes are compared without regard to "
-            "case)."
+            t(
+                "A unit with code {taken!r} already exists (codes are compared without regard "
+                "to case).",
+                taken=taken,
+            )
         )
 
 
 def _open_parent(session: Session, parent_id: int) -> Unit:
     parent = session.get(Unit, parent_id)
     if parent is None:
-        raise InvalidReferenceError("parent_id", f"Unit {parent_id} does not exist.")
+        raise InvalidReferenceError(
+            "parent_id", t("Unit {parent_id} does not exist.", parent_id=parent_id)
+        )
     if parent.valid_to is not None:
-        raise ConflictError(f"The parent unit {parent.code} closed on {parent.valid_to}.")
+        raise ConflictError(
+            t(
+                "The parent unit {code} closed on {valid_to}.",
+                code=parent.code,
+                valid_to=parent.valid_to,
+            )
+        )
     if parent.kind in LEAF_KINDS:
-        raise ConflictError(f"A {parent.kind.label} ({parent.kind}) cannot have units below it.")
+        raise ConflictError(
+            t(
+                "A {label} ({kind}) cannot have units below it.",
+                label=parent.kind.label,
+                kind=parent.kind,
+            )
+        )
     return parent
 
 
 def create_unit(session: Session, *, scope: Scope, unit_in: UnitCreate) -> Unit:
-    scope.require_write(unit_in.parent_id, "create a unit there")
+    scope.require_write(unit_in.parent_id, t("create a unit there"))
     unit = Unit.model_validate(
         unit_in, update={"search_key": search_key(unit_in.name, unit_in.code)}
     )
@@ -257,7 +278,12 @@ def _check_validity_and_kind(session: Session, *, unit: Unit, changes: dict[str,
     valid_from = changes.get("valid_from", unit.valid_from)
     if valid_from is not None and unit.valid_to is not None and unit.valid_to <= valid_from:
         raise InvalidValueError(
-            "valid_from", f"The unit closed on {unit.valid_to}, before {valid_from}."
+            "valid_from",
+            t(
+                "The unit closed on {valid_to}, before {valid_from}.",
+                valid_to=unit.valid_to,
+                valid_from=valid_from,
+            ),
         )
     if changes.get("kind") in LEAF_KINDS and unit.kind not in LEAF_KINDS:
         has_children = session.execute(
@@ -265,20 +291,24 @@ def _check_validity_and_kind(session: Session, *, unit: Unit, changes: dict[str,
         ).first()
         if has_children is not None:
             raise ConflictError(
-                f"Unit {unit.code} has units below it and cannot become a {changes['kind']}."
+                t(
+                    "Unit {code} has units below it and cannot become a {kind}.",
+                    code=unit.code,
+                    kind=changes["kind"],
+                )
             )
 
 
 def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpdate) -> Unit:
     """Change the fields sent from `effective_on` (default today): a new version of the code,
     name and kind, a move of the subtree; every earlier day keeps its answers."""
-    scope.require_write(unit.id, "change this unit")
+    scope.require_write(unit.id, t("change this unit"))
     changes = unit_in.model_dump(exclude_unset=True, exclude={"effective_on"})
     on = unit_in.effective_on or clock.today()
     if on > clock.today():
         raise InvalidValueError(
             "effective_on",
-            f"{on} lies ahead: a change is recorded on the day it takes effect, or later.",
+            t("{on} lies ahead: a change is recorded on the day it takes effect, or later.", on=on),
         )
     moves = "parent_id" in changes and changes["parent_id"] != unit.parent_id
     renamed = {f: changes[f] for f in versions.VERSIONED if f in changes}
@@ -288,7 +318,7 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
         _require_not_closed(unit, unit.valid_to)
     if moves:
         # Before any lock: a caller may not hold up a line it may not write to.
-        scope.require_write(changes["parent_id"], "move a unit there")
+        scope.require_write(changes["parent_id"], t("move a unit there"))
     # A move locks both lines and the subtree whose levels it shifts, in the one order.
     with audited(
         session,
@@ -309,7 +339,13 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
             )
         if (moves or renamed) and unit.valid_from is not None and on < unit.valid_from:
             raise InvalidValueError(
-                "effective_on", f"Unit {unit.code} opened on {unit.valid_from}, after {on}."
+                "effective_on",
+                t(
+                    "Unit {code} opened on {valid_from}, after {on}.",
+                    code=unit.code,
+                    valid_from=unit.valid_from,
+                    on=on,
+                ),
             )
         _check_validity_and_kind(session, unit=unit, changes=changes)
         if moves:
@@ -323,9 +359,13 @@ def update_unit(session: Session, *, scope: Scope, unit: Unit, unit_in: UnitUpda
 def _require_not_closed(unit: Unit, valid_to: date | None) -> None:
     if valid_to is not None:
         raise ConflictError(
-            f"Unit {unit.code} closed on {valid_to}: its code, name, kind and place are "
-            "those it closed with (a past mistake is corrected with "
-            "POST /api/v1/units/{id}/corrections)."
+            t(
+                "Unit {code} closed on {valid_to}: its code, name, kind and place are those it "
+                "closed with (a past mistake is corrected with POST "
+                "/api/v1/units/{{id}}/corrections).",
+                code=unit.code,
+                valid_to=valid_to,
+            )
         )
 
 
@@ -338,8 +378,11 @@ def move(session: Session, *, unit: Unit, parent_id: int | None, on: date) -> No
         assert unit.id is not None
         if _is_in_subtree(session, root_id=unit.id, unit_id=new_parent.id):
             raise ConflictError(
-                f"Unit {new_parent.code} lies in the subtree of {unit.code}: "
-                "that would make a cycle."
+                t(
+                    "Unit {code} lies in the subtree of {unit_code}: that would make a cycle.",
+                    code=new_parent.code,
+                    unit_code=unit.code,
+                )
             )
     # The figures of `on`'s period move with the subtree, out of the old line into the new.
     require_unlocked(session, unit_id=unit.id, day=on)
@@ -360,7 +403,7 @@ def rename(session: Session, *, unit: Unit, changes: dict[str, Any], on: date) -
 
 
 def close_unit(session: Session, *, scope: Scope, unit: Unit, valid_to: date) -> Unit:
-    scope.require_write(unit.id, "close this unit")
+    scope.require_write(unit.id, t("close this unit"))
     with audited(session, scope=scope, action="close", entity=unit, lines=[unit.id]):
         close(session, scope=scope, unit=unit, valid_to=valid_to)
     return unit
@@ -373,10 +416,13 @@ def close(
     transaction (which holds the unit's line); returns the posts and areas of charge this
     ended."""
     if unit.valid_to is not None:
-        raise ConflictError(f"Unit {unit.code} already closed on {unit.valid_to}.")
+        raise ConflictError(
+            t("Unit {code} already closed on {valid_to}.", code=unit.code, valid_to=unit.valid_to)
+        )
     if unit.valid_from is not None and valid_to <= unit.valid_from:
         raise InvalidValueError(
-            "valid_to", f"valid_to must be after valid_from ({unit.valid_from})."
+            "valid_to",
+            t("valid_to must be after valid_from ({valid_from}).", valid_from=unit.valid_from),
         )
     # A close (and a merge's successor) re-attributes the unit's figures from its day.
     require_unlocked(session, unit_id=unit.id, day=valid_to)
@@ -385,15 +431,25 @@ def close(
     ).scalar_one()
     if open_children:
         raise ConflictError(
-            f"Unit {unit.code} still has {open_children} open unit(s) below it on "
-            f"{valid_to}: close or move them first."
+            t(
+                "Unit {code} still has {open_children} open unit(s) below it on {valid_to}: "
+                "close or move them first.",
+                code=unit.code,
+                open_children=open_children,
+                valid_to=valid_to,
+            )
         )
     # Checked under the unit's line lock: a write racing the close either came first and
     # is seen here, or waits and then meets the closed unit (app/tree/holdings.py).
     held = held_from(session, unit_id=unit.id, day=valid_to, finished=FINISHED)
     if held:
         raise ConflictError(
-            f"Unit {unit.code} holds records dated on or after {valid_to}: " + "; ".join(held) + "."
+            t(
+                "Unit {code} holds records dated on or after {valid_to}: {held}.",
+                code=unit.code,
+                valid_to=valid_to,
+                held=joined(held, ";"),
+            )
         )
     unit.apply({"valid_to": valid_to})
     # Posts and areas of charge on a closed unit end on its closing day (issue 12, item 3).
@@ -415,11 +471,11 @@ def correct(
     """Rewrite the code, name or kind of the version in force on `correction.on` over its
     whole validity: the one operation that changes earlier answers, audited as `correct` with
     the reason, and saying which days' answers it changed."""
-    scope.require_write(unit.id, "correct this unit")
+    scope.require_write(unit.id, t("correct this unit"))
     assert unit.id is not None
     changes = correction.model_dump(include=set(versions.VERSIONED), exclude_none=True)
     if not changes:
-        raise InvalidValueError("name", "A correction names a code, name or kind.")
+        raise InvalidValueError("name", t("A correction names a code, name or kind."))
     # The line first (app/tree/lineage.py), then the version and the unit read under it: an
     # edit committed meanwhile may have ended this version, and only today's version is also
     # the unit's own row.
@@ -427,7 +483,9 @@ def correct(
     session.refresh(unit)
     version = versions.version_of(session, unit.id, correction.on)
     if version is None:
-        raise NotFoundError(f"Unit {unit.code} has no version on {correction.on}.")
+        raise NotFoundError(
+            t("Unit {code} has no version on {on}.", code=unit.code, on=correction.on)
+        )
     with audited(
         session, scope=scope, action="correct", entity=version, lines=[unit.id], unit_id=unit.id
     ) as before:

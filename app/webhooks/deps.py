@@ -5,6 +5,7 @@ from fastapi import Depends
 from app.access.loaders import loader
 from app.access.scope import Scope
 from app.core.errors import NotFoundError
+from app.core.i18n import t
 from app.models import WebhookSubscription
 
 
@@ -20,7 +21,7 @@ def _own(scope: Scope, subscription_id: int) -> WebhookSubscription:
             and subscription.owner_api_key_id == principal.api_key_id
         )
     ):
-        raise NotFoundError(f"Webhook {subscription_id} does not exist.")
+        raise NotFoundError(t("Webhook {webhook_id} does not exist.", webhook_id=subscription_id))
     return subscription
 
 

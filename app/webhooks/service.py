@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from app.access.scope import Scope
 from app.audit.service import audited
 from app.core.errors import ConflictError, InvalidValueError, NotFoundError
+from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
 from app.models import (
     DeliveryStatus,
@@ -32,15 +33,15 @@ def _check_url(url: str) -> None:
     try:
         check_url(url)
     except UnsafeURLError as error:
-        raise InvalidValueError("url", str(error)) from None
+        raise InvalidValueError("url", error.message) from None
 
 
 def _check_subtree(scope: Scope, unit_id: int | None) -> None:
     if unit_id is None:
-        scope.require_role("subscribe to webhooks")
+        scope.require_role(t("subscribe to webhooks"))
         return
     scope.named_unit(unit_id)
-    scope.require_write(unit_id, f"subscribe to the events of unit {unit_id}")
+    scope.require_write(unit_id, t("subscribe to the events of unit {unit_id}", unit_id=unit_id))
 
 
 def _event_values(events: list[EventType]) -> list[str]:
@@ -149,9 +150,15 @@ def redeliver(
     """A new delivery of the same event (the same `webhook-id`), attempted at once."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
-        raise NotFoundError(f"Delivery {delivery_id} of webhook {subscription.id} does not exist.")
+        raise NotFoundError(
+            t(
+                "Delivery {delivery_id} of webhook {webhook_id} does not exist.",
+                delivery_id=delivery_id,
+                webhook_id=subscription.id,
+            )
+        )
     if not subscription.active:
-        raise ConflictError("The webhook is paused or disabled: resume it first (active: true).")
+        raise ConflictError(t("The webhook is paused or disabled: resume it first (active: true)."))
     now = utcnow()
     again = WebhookDelivery(
         subscription_id=delivery.subscription_id,

@@ -12,12 +12,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.core.config import settings
+from app.core.i18n import Msg, t
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class UnsafeURLError(Exception):
-    """Why the service refuses to send to a URL."""
+    """Why the service refuses to send to a URL (a message for the client, in its language)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def _allowed_host(host: str) -> bool:
@@ -56,14 +61,17 @@ def check_url(url: str) -> None:
         parts.port  # noqa: B018 (raises for a port out of range)
         httpx.URL(url)  # what the delivery will send to
     except (ValueError, httpx.InvalidURL):
-        raise UnsafeURLError("The URL is malformed.") from None
+        raise UnsafeURLError(t("The URL is malformed.")) from None
     if parts.scheme not in {"http", "https"} or not host or any(c.isspace() for c in url):
-        raise UnsafeURLError("The URL must be http:// or https:// with a host.")
+        raise UnsafeURLError(t("The URL must be http:// or https:// with a host."))
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURLError("The URL must not carry credentials: receivers check signatures.")
+        raise UnsafeURLError(t("The URL must not carry credentials: receivers check signatures."))
     if not _allowed_host(host):
         raise UnsafeURLError(
-            f"The host {host!r} is not among the hosts the operator allows for webhooks."
+            t(
+                "The host {host!r} is not among the hosts the operator allows for webhooks.",
+                host=host,
+            )
         )
     if settings.webhook_allow_private:
         return
@@ -71,7 +79,7 @@ def check_url(url: str) -> None:
     if (address is not None and not is_public(address)) or (
         host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
     ):
-        raise UnsafeURLError(f"The host {host!r} is not a public address.")
+        raise UnsafeURLError(t("The host {host!r} is not a public address.", host=host))
 
 
 def resolve(url: str) -> list[IPAddress]:
@@ -84,12 +92,20 @@ def resolve(url: str) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
-        raise UnsafeURLError(f"The host {host!r} does not resolve: {error}.") from None
+        raise UnsafeURLError(
+            t("The host {host!r} does not resolve: {error}.", host=host, error=str(error))
+        ) from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     if not settings.webhook_allow_private:
         for address in addresses:
             if not is_public(address):
-                raise UnsafeURLError(f"The host {host!r} resolves to {address}, not public.")
+                raise UnsafeURLError(
+                    t(
+                        "The host {host!r} resolves to {address}, not public.",
+                        host=host,
+                        address=str(address),
+                    )
+                )
     if not addresses:
-        raise UnsafeURLError(f"The host {host!r} does not resolve.")
+        raise UnsafeURLError(t("The host {host!r} does not resolve.", host=host))
     return addresses
