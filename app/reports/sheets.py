@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from app.core.periods import PeriodPublic
 from app.models import (
     CandidateStage,
     CommitmentCategory,
@@ -29,10 +30,16 @@ def _cell(by_status: Any, category: CommitmentCategory) -> Callable[[Any], Any]:
     return lambda status: by_status[status][category]
 
 
-def _period(from_year: int, to_year: int, structure: Structure) -> str:
+def _period(period: PeriodPublic, structure: Structure) -> str:
     """The period, and the tree its figures are read under."""
-    years = f"Năm {from_year}" if from_year == to_year else f"Giai đoạn {from_year}–{to_year}"
-    return f"{years} ({structure.label.lower()})"
+    first, last = period.start, period.end
+    if not period.whole_years:
+        days = f"Kỳ {period.key}: từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
+    elif first.year == last.year:
+        days = f"Năm {first.year}"
+    else:
+        days = f"Giai đoạn {first.year}–{last.year}"
+    return f"{days} ({structure.label.lower()})"
 
 
 def _recruitment_columns(with_depth: bool) -> list[Column]:
@@ -67,7 +74,7 @@ def recruitment_sheets(report: RecruitmentReport) -> list[Sheet]:
     title = title_lines(
         "Báo cáo kết quả phát triển đảng viên",
         report.totals.name,
-        _period(report.from_year, report.to_year, report.structure),
+        _period(report.period, report.structure),
         report.issued_on,
     )
     rows: list[Any] = [*report.rows, _totals(report.totals)]
@@ -113,7 +120,7 @@ def commitments_sheets(report: CommitmentsReport) -> list[Sheet]:
     title = title_lines(
         "Báo cáo thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
         report.totals.name,
-        _period(report.year, report.year, report.structure),
+        _period(report.period, report.structure),
         report.issued_on,
     )
     totals = report.totals.model_copy(update={"name": f"Tổng cộng: {report.totals.name}"})
@@ -131,13 +138,16 @@ def scorecard_sheets(card: Scorecard) -> list[Sheet]:
     title = title_lines(
         "Phiếu tổng hợp kết quả",
         card.name,
-        _period(card.year, card.year, card.recruitment.structure),
+        _period(card.period, card.recruitment.structure),
         card.issued_on,
     )
     evaluation = card.evaluation
-    steps: list[tuple[str, Grade, str | None]] = [
-        ("Gợi ý (tính tự động)", card.suggestion.grade, " ".join(card.suggestion.reasons))
-    ]
+    # For part of a year there is no grade: grades are yearly (the period's note says so).
+    steps: list[tuple[str, Grade, str | None]] = (
+        [("Gợi ý (tính tự động)", card.suggestion.grade, " ".join(card.suggestion.reasons))]
+        if card.suggestion is not None
+        else []
+    )
     if evaluation is not None:
         steps.append(("Tự đánh giá", evaluation.self_grade, evaluation.self_note))
         if evaluation.proposed_grade is not None:
