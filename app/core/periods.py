@@ -11,7 +11,7 @@ the first day of the first to the last day of the second, one parameter a link c
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from dateutil.relativedelta import relativedelta
@@ -51,6 +51,12 @@ class Period:
     def whole_years(self) -> bool:
         """Made of whole calendar years: figures set per year (targets, evaluations) apply."""
         return (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31)
+
+    def times(self) -> tuple[datetime, datetime]:
+        """From the first day's start to the start of the day after the last, in Vietnam
+        (app/core/clock.py): for records stamped with a time."""
+        start = datetime.combine(self.start, time(), clock.VIETNAM)
+        return start, datetime.combine(self.end + timedelta(days=1), time(), clock.VIETNAM)
 
     @property
     def first_year(self) -> int:
@@ -115,10 +121,12 @@ def period_param(text: str | None, name: str = "period") -> Period | None:
         raise InvalidValueError(name, str(error), location="query") from error
 
 
-def _not_both(period: str | None, *years: int | None) -> None:
-    if period is not None and any(year is not None for year in years):
+def not_both(period: str | None, **others: object) -> None:
+    """`period` replaces the parameters `others`: a 422 when both are given."""
+    if period is not None and any(value is not None for value in others.values()):
+        names = "/".join(others)
         raise InvalidValueError(
-            "period", "Give either period or the year parameters, not both.", location="query"
+            "period", f"Give either period or {names}, not both.", location="query"
         )
 
 
@@ -127,7 +135,7 @@ def years_or_period(
 ) -> Period:
     """`period`, or whole years from `from_year` to `to_year`: either bound defaults to the
     other, both to the current year."""
-    _not_both(period, from_year, to_year)
+    not_both(period, from_year=from_year, to_year=to_year)
     chosen = period_param(period)
     if chosen is not None:
         return chosen
@@ -142,7 +150,7 @@ def years_or_period(
 def year_or_period(year: YearQuery = None, period: PeriodQuery = None) -> Period:
     """`period` lying within one year (what belongs to a year, as commitments do, is reported
     a year at a time), or the year `year`, by default the current one."""
-    _not_both(period, year)
+    not_both(period, year=year)
     chosen = period_param(period)
     if chosen is None:
         return Period.years(*(2 * [year or clock.today().year]))
@@ -155,7 +163,27 @@ def year_or_period(year: YearQuery = None, period: PeriodQuery = None) -> Period
     return chosen
 
 
+def year_or_period_filter(year: YearQuery = None, period: PeriodQuery = None) -> Period | None:
+    """A list's filter: the year `year` or the period `period` (not both), or none."""
+    not_both(period, year=year)
+    if period is not None:
+        return period_param(period)
+    return None if year is None else Period.years(year, year)
+
+
+def days_or_period(period: str | None, **bounds: date | None) -> tuple[date | None, date | None]:
+    """A list's first and last day (both included): the two `bounds` as given, or the days of
+    `period`, which replaces them."""
+    not_both(period, **bounds)
+    chosen = period_param(period)
+    if chosen is not None:
+        return chosen.start, chosen.end
+    first, last = bounds.values()
+    return first, last
+
+
 PeriodDep = Annotated[Period, Depends(years_or_period)]
+PeriodFilter = Annotated[Period | None, Depends(year_or_period_filter)]
 YearPeriodDep = Annotated[Period, Depends(year_or_period)]
 
 

@@ -7,7 +7,7 @@ from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.periods import PeriodDep
+from app.core.periods import PeriodDep, PeriodFilter
 from app.core.schemas import (
     IdQuery,
     RequiredIdQuery,
@@ -347,14 +347,13 @@ def candidate_history(session: SessionDep, candidate: CandidateDep) -> list[Cand
 
 
 async def outcome_filters(
+    period: PeriodFilter,
     root_id: IdQuery = None,
     as_of: RootAsOfQuery = None,
     unit_id: IdQuery = None,
-    year: Annotated[
-        int | None, Query(ge=1990, le=2100, description="Periods touching the year.")
-    ] = None,
 ) -> OutcomeFilters:
-    return OutcomeFilters(root_id=root_id, as_of=as_of, unit_id=unit_id, year=year)
+    """Outcomes whose period touches the year `year` or the period `period`."""
+    return OutcomeFilters(root_id=root_id, as_of=as_of, unit_id=unit_id, period=period)
 
 
 @router.get("/outcomes", response_model=Page[OutcomePublic], summary="List reported admissions")

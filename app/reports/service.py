@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.commitments.service import overdue_condition
+from app.commitments.service import commitments_in, overdue_condition
 from app.core import clock
 from app.core.periods import Period, PeriodPublic
 from app.disciplines.counts import disciplined_in
@@ -99,16 +99,6 @@ def tree_day(period: Period, structure: Structure) -> date:
     (as_of), or today (current)."""
     today = clock.today()
     return min(period.end, today) if structure == Structure.as_of else today
-
-
-def commitments_in(period: Period) -> sa.ColumnElement[bool]:
-    """The commitments a period within one year covers: those of its year, and for part of the
-    year those due in it (a commitment belongs to a year; its deadline is the one date that
-    places it within the year, so one without a deadline counts for the whole year only)."""
-    of_year = col(Commitment.year) == period.last_year
-    if period.whole_years:
-        return of_year
-    return sa.and_(of_year, col(Commitment.deadline).between(period.start, period.end))
 
 
 def recruitment_report(
