@@ -1,4 +1,5 @@
-"""Periods in DHIS2's notation: the one parser of what a client names a period by.
+"""Periods in DHIS2's notation: the one parser of what a client names a period by (pure:
+`parse_period`), and the query parameters and answer field that use it.
 
 DHIS2 names fixed periods `2022` (a year), `2022S1` (a half-year), `2022Q3` (a quarter) and
 `202207` (a month); Cam Kết also reads a month as `2022-07`, the ISO 8601 form the issue asks
@@ -153,7 +154,8 @@ def year_or_period(year: YearQuery = None, period: PeriodQuery = None) -> Period
     not_both(period, year=year)
     chosen = period_param(period)
     if chosen is None:
-        return Period.years(*(2 * [year or clock.today().year]))
+        chosen_year = year or clock.today().year
+        return Period.years(chosen_year, chosen_year)
     if chosen.first_year != chosen.last_year:
         raise InvalidValueError(
             "period",

@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 
 from tests.factories import (
     assert_problem,
+    make_admitted,
     make_commitment,
     make_directive,
     make_discipline,
     make_outcome,
     make_tree,
+    make_unit,
 )
 from tests.helpers import AUDIT, ids, ok
 
@@ -197,3 +199,46 @@ def test_part_of_a_year_says_why_the_target_is_empty(
     assert card["evaluation"] is None
     assert card["recruitment"]["target"] is None
     assert card["period"]["start"] == date(2022, 1, 1).isoformat()
+
+
+def test_part_of_a_year_is_read_in_the_tree_of_its_last_day(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    """A commune moved from one district to another on 1 April 2025, with an admission on
+    10 February: the first quarter counts it in its first district, the first half-year (and
+    the year) in the second, where the commune stood on the period's last day; under today's
+    tree always in the second. Its stage on 31 March is admitted, in the first district."""
+    province, first, commune = world["province"], world["district"], world["commune"]
+    second = make_unit(
+        client, name="Huyện ủy Tam Dương", kind="district_committee", parent_id=province["id"]
+    )
+    make_admitted(client, commune, date(2025, 2, 10))
+    moved = {"parent_id": second["id"], "effective_on": "2025-04-01"}
+    ok(client.patch(f"/api/v1/units/{commune['id']}", json=moved))
+
+    def admitted(period: str, structure: str = "as_of") -> dict[int, int]:
+        report = ok(
+            client.get(
+                RECRUITMENT,
+                params={"root_id": province["id"], "period": period, "structure": structure},
+            )
+        )
+        return {row["unit_id"]: row["admitted"] for row in report["rows"]}
+
+    assert admitted("2025Q1") == {first["id"]: 1, second["id"]: 0}
+    assert admitted("2025-04") == {first["id"]: 0, second["id"]: 0}
+    assert admitted("2025S1") == {first["id"]: 0, second["id"]: 1}
+    assert admitted("2025") == admitted("2025Q1..2025Q4") == admitted("2025S1")
+    assert admitted("2025Q1", "current") == {first["id"]: 0, second["id"]: 1}
+    quarter = ok(
+        client.get(f"/api/v1/units/{first['id']}/recruitment", params={"period": "2025Q1"})
+    )
+    stages = {s["stage"]: s["count"] for s in quarter["unit"]["candidates_by_stage"]}
+    assert stages["admitted"] == 1
+    assert [child["unit_id"] for child in quarter["children"]] == [
+        world["department"]["id"],
+        commune["id"],
+    ]
+    later = ok(client.get(f"/api/v1/units/{first['id']}/recruitment", params={"period": "2025Q2"}))
+    assert commune["id"] not in [child["unit_id"] for child in later["children"]]
+    assert sum(s["count"] for s in later["unit"]["candidates_by_stage"]) == 0
