@@ -12,7 +12,7 @@ the first day of the first to the last day of the second, one parameter a link c
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from dateutil.relativedelta import relativedelta
@@ -35,6 +35,10 @@ _ONE = re.compile(r"(?P<year>[0-9]{4})(?:(?P<kind>[QS])(?P<part>[0-9])|-?(?P<mon
 _PARTS = {"S": (2, 6, "half-year"), "Q": (4, 3, "quarter"), "M": (12, 1, "month")}
 
 
+def _day_starts(day: date) -> datetime:
+    return datetime.combine(day, time(), clock.VIETNAM).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Period:
     """Whole days from `start` to `end`, both included, named by `key`."""
@@ -55,9 +59,8 @@ class Period:
 
     def times(self) -> tuple[datetime, datetime]:
         """From the first day's start to the start of the day after the last, in Vietnam
-        (app/core/clock.py): for records stamped with a time."""
-        start = datetime.combine(self.start, time(), clock.VIETNAM)
-        return start, datetime.combine(self.end + timedelta(days=1), time(), clock.VIETNAM)
+        (app/core/clock.py), as UTC times (as stamps are stored and time parameters read)."""
+        return _day_starts(self.start), _day_starts(self.end + timedelta(days=1))
 
     @property
     def first_year(self) -> int:

@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from app.core.db import engine
+from app.models import AuditEvent
 from tests.factories import (
     assert_problem,
     make_admitted,
@@ -242,3 +245,28 @@ def test_part_of_a_year_is_read_in_the_tree_of_its_last_day(
     later = ok(client.get(f"/api/v1/units/{first['id']}/recruitment", params={"period": "2025Q2"}))
     assert commune["id"] not in [child["unit_id"] for child in later["children"]]
     assert sum(s["count"] for s in later["unit"]["candidates_by_stage"]) == 0
+
+
+def test_an_audit_period_runs_from_midnight_to_midnight_in_vietnam(client: TestClient) -> None:
+    """17:30 UTC on 31 March is 00:30 on 1 April in Hà Nội: the second quarter's."""
+    with Session(engine) as session:
+        for at in ("2025-03-31T16:59:59+00:00", "2025-03-31T17:30:00+00:00"):
+            session.add(
+                AuditEvent(
+                    at=datetime.fromisoformat(at),
+                    actor="admin",
+                    action="update",
+                    entity_type="unit",
+                    entity_id=1,
+                )
+            )
+        session.commit()
+
+    def stamps(period: str) -> list[str]:
+        return [e["at"] for e in ok(client.get(AUDIT, params={"period": period}))["items"]]
+
+    (first,) = stamps("2025Q1")
+    (second,) = stamps("2025Q2")
+    assert datetime.fromisoformat(first) < datetime.fromisoformat(second)
+    assert datetime.fromisoformat(second) == datetime.fromisoformat("2025-03-31T17:30:00+00:00")
+    assert len(stamps("2025")) == 2
