@@ -182,7 +182,8 @@ def recruitment_figures(
     candidates by stage at the period's end (or today if sooner), and the alerts overdue today.
     `units[0]` is the top one: the others lie in its subtree. Each figure is summed in the tree
     `structure` names (app/tree/sums.py; for part of a year, the tree of the period's end).
-    Five statements (six for part of a year), whatever the number of units."""
+    Six statements whatever the number of units (for part of a year, two counting the
+    candidates stand for the targets' and the sums')."""
     as_of = structure == Structure.as_of
     ids = [u.id for u in units if u.id is not None]
     start, end = period.start, period.end
