@@ -1,10 +1,12 @@
 """`period` on reports and lists, as a client sends it: the days it names, and a 422 that
 names the parameter for a period that names none (nothing is written either way)."""
 
+import io
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -270,3 +272,21 @@ def test_an_audit_period_runs_from_midnight_to_midnight_in_vietnam(client: TestC
     assert datetime.fromisoformat(first) < datetime.fromisoformat(second)
     assert datetime.fromisoformat(second) == datetime.fromisoformat("2025-03-31T17:30:00+00:00")
     assert len(stamps("2025")) == 2
+
+
+def test_a_report_of_part_of_a_year_exports_with_its_period_in_the_title_and_name(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    district = world["district"]["id"]
+    for url, params, name in [
+        (RECRUITMENT, {"root_id": district, "period": "2022Q1..2022Q3"}, "2022Q1-2022Q3"),
+        (COMMITMENTS_REPORT, {"root_id": district, "period": "2022S2"}, "2022S2"),
+        (f"/api/v1/units/{district}/scorecard", {"period": "2022-07"}, "2022-07"),
+    ]:
+        for fmt in ("csv", "xlsx"):
+            response = client.get(url, params=params | {"format": fmt})
+            assert response.status_code == 200, response.text
+            assert f'{name}.{fmt}"' in response.headers["content-disposition"]
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+        cells = [str(c.value) for row in sheet.iter_rows(max_row=8) for c in row if c.value]
+        assert any(f"Kỳ {params['period']}" in c for c in cells), cells
