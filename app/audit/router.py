@@ -9,6 +9,7 @@ from app.audit import service
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.core.periods import PeriodQuery, not_both, period_param
 from app.core.schemas import IdQuery, TimeQuery
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], responses=problem_responses(401))
@@ -50,10 +51,16 @@ def list_events(
         TimeQuery, Query(description="From this time (inclusive), with its offset.")
     ] = None,
     until: Annotated[TimeQuery, Query(description="Before this time, with its offset.")] = None,
+    period: PeriodQuery = None,
 ) -> Any:
     """Who changed what and when, with the record before and after, newest first. Each caller
     sees the events of the units in its scope (grants and keys on those units included); changes
-    to user accounts themselves are for admins."""
+    to user accounts themselves are for admins. `period` (days in Vietnam) replaces `since`
+    and `until`."""
+    not_both(period, since=since, until=until)
+    chosen = period_param(period)
+    if chosen is not None:
+        since, until = chosen.times()
     return service.list_events(
         session,
         scope=scope,

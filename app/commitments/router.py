@@ -21,7 +21,8 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IdQuery, RootAsOfQuery, SearchQuery, YearQuery
+from app.core.periods import PeriodFilter
+from app.core.schemas import IdQuery, RootAsOfQuery, SearchQuery
 from app.idempotency import IDEMPOTENT
 from app.models import (
     Commitment,
@@ -36,10 +37,10 @@ router = APIRouter(prefix="/commitments", tags=["commitments"])
 
 
 async def commitment_filters(
+    period: PeriodFilter,
     root_id: IdQuery = None,
     as_of: RootAsOfQuery = None,
     registered_with_id: IdQuery = None,
-    year: YearQuery = None,
     status: CommitmentStatus | None = None,
     kind: CommitmentKind | None = None,
     category: CommitmentCategory | None = None,
@@ -57,7 +58,7 @@ async def commitment_filters(
         root_id=root_id,
         as_of=as_of,
         registered_with_id=registered_with_id,
-        year=year,
+        period=period,
         status=status,
         kind=kind,
         category=category,

@@ -30,6 +30,7 @@ from app.core import clock
 from app.core.errors import ConflictError, InvalidReferenceError, InvalidValueError
 from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
+from app.core.periods import Period
 from app.core.text import contains_pattern, search_key
 from app.models import (
     AreaOfCharge,
@@ -62,7 +63,7 @@ class CommitmentFilters:
     root_id: int | None = None
     as_of: date | None = None
     registered_with_id: int | None = None
-    year: int | None = None
+    period: Period | None = None
     status: CommitmentStatus | None = None
     kind: CommitmentKind | None = None
     category: CommitmentCategory | None = None
@@ -83,6 +84,16 @@ def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     )
 
 
+def commitments_in(period: Period) -> sa.ColumnElement[bool]:
+    """The commitments a period covers: those of its years, and for part of a year those due
+    in it (a commitment belongs to a year; its deadline is the one date that places it within
+    the year, so one without a deadline counts for whole years only)."""
+    of_years = col(Commitment.year).between(period.first_year, period.last_year)
+    if period.whole_years:
+        return of_years
+    return sa.and_(of_years, col(Commitment.deadline).between(period.start, period.end))
+
+
 def list_commitments(
     session: Session, *, scope: Scope, params: PageParams, filters: CommitmentFilters
 ) -> dict[str, Any]:
@@ -93,7 +104,6 @@ def list_commitments(
         )
     equal = {
         Commitment.registered_with_id: filters.registered_with_id,
-        Commitment.year: filters.year,
         Commitment.status: filters.status,
         Commitment.kind: filters.kind,
         Commitment.category: filters.category,
@@ -104,6 +114,8 @@ def list_commitments(
     for column, value in equal.items():
         if value is not None:
             statement = statement.where(col(column) == value)
+    if filters.period is not None:
+        statement = statement.where(commitments_in(filters.period))
     if filters.overdue is not None:
         overdue = overdue_condition(clock.today())
         statement = statement.where(overdue if filters.overdue else sa.not_(overdue))

@@ -7,6 +7,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
+from app.core.periods import PeriodQuery, days_or_period
 from app.core.schemas import DateQuery, IdQuery, RootAsOfQuery
 from app.disciplines import service
 from app.disciplines.deps import DisciplineDep
@@ -27,7 +28,11 @@ async def discipline_filters(
     form: DisciplineForm | None = None,
     decided_from: Annotated[DateQuery, Query(description="Decided on or after.")] = None,
     decided_to: Annotated[DateQuery, Query(description="Decided on or before.")] = None,
+    period: Annotated[PeriodQuery, Query(description="Decided in it (replaces the days).")] = None,
 ) -> DisciplineFilters:
+    decided_from, decided_to = days_or_period(
+        period, decided_from=decided_from, decided_to=decided_to
+    )
     return DisciplineFilters(
         root_id=root_id,
         as_of=as_of,

@@ -21,7 +21,7 @@ from app.access.scope import REPORT_ROLES, Scope
 from app.approvals.locks import require_unlocked
 from app.audit.service import audited
 from app.commitments.workflow import FINISHED
-from app.core import clock
+from app.core import clock, periods
 from app.core.config import settings
 from app.core.errors import ConflictError, InvalidValueError
 from app.core.i18n import t
@@ -768,7 +768,7 @@ def suggest(
     if figures is None:
         named = Named(unit.id, unit.code, unit.name, unit.parent_id)
         (figures,) = recruitment_figures(
-            session, units=[named], from_year=period.first_year, to_year=period.year
+            session, units=[named], period=periods.Period.years(period.first_year, period.year)
         )
     # The thresholds compare the exact ratio: 49.96% is under 50% even if shown as 50%. A
     # target of 0 is met by definition.

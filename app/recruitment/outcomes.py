@@ -15,6 +15,7 @@ from app.core import clock
 from app.core.errors import ConflictError, InvalidValueError
 from app.core.i18n import t
 from app.core.pagination import PageParams, paginate
+from app.core.periods import Period
 from app.models import Candidate, RecruitmentOutcome, UnitClosure
 from app.recruitment.schemas import OutcomeCreate, OutcomeUpdate
 from app.tree.closure import lineage_ids, structure_day, subtree_ids, valid_on
@@ -26,7 +27,7 @@ class OutcomeFilters:
     root_id: int | None = None
     as_of: date | None = None
     unit_id: int | None = None
-    year: int | None = None
+    period: Period | None = None
 
 
 def list_outcomes(
@@ -43,10 +44,10 @@ def list_outcomes(
         )
     if filters.unit_id is not None:
         statement = statement.where(col(RecruitmentOutcome.unit_id) == filters.unit_id)
-    if filters.year is not None:
+    if filters.period is not None:
         statement = statement.where(
-            col(RecruitmentOutcome.period_start) <= date(filters.year, 12, 31),
-            col(RecruitmentOutcome.period_end) >= date(filters.year, 1, 1),
+            col(RecruitmentOutcome.period_start) <= filters.period.end,
+            col(RecruitmentOutcome.period_end) >= filters.period.start,
         )
     order = (col(RecruitmentOutcome.period_start), col(RecruitmentOutcome.id))
     return paginate(session, statement.order_by(*order), params, plain=True)

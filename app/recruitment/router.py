@@ -7,6 +7,7 @@ from app.core.db import SessionDep, SnapshotSessionDep
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, with_etag
 from app.core.pagination import Page, PageDep
+from app.core.periods import PeriodDep, PeriodFilter
 from app.core.schemas import (
     IdQuery,
     RequiredIdQuery,
@@ -29,7 +30,7 @@ from app.models import (
 )
 from app.recruitment import candidates, outcomes, targets
 from app.recruitment.candidates import CandidateFilters
-from app.recruitment.deps import CandidateDep, OutcomeDep, PeriodDep, TargetDep
+from app.recruitment.deps import CandidateDep, OutcomeDep, TargetDep
 from app.recruitment.outcomes import OutcomeFilters
 from app.recruitment.rollup import unit_progress
 from app.recruitment.schemas import (
@@ -346,14 +347,13 @@ def candidate_history(session: SessionDep, candidate: CandidateDep) -> list[Cand
 
 
 async def outcome_filters(
+    period: PeriodFilter,
     root_id: IdQuery = None,
     as_of: RootAsOfQuery = None,
     unit_id: IdQuery = None,
-    year: Annotated[
-        int | None, Query(ge=1990, le=2100, description="Periods touching the year.")
-    ] = None,
 ) -> OutcomeFilters:
-    return OutcomeFilters(root_id=root_id, as_of=as_of, unit_id=unit_id, year=year)
+    """Outcomes whose period touches the year `year` or the period `period`."""
+    return OutcomeFilters(root_id=root_id, as_of=as_of, unit_id=unit_id, period=period)
 
 
 @router.get("/outcomes", response_model=Page[OutcomePublic], summary="List reported admissions")
@@ -448,17 +448,12 @@ def unit_recruitment(
     session: SnapshotSessionDep,
     scope: ScopeDep,
     unit: UnitDep,
-    years: PeriodDep,
+    period: PeriodDep,
     structure: StructureQuery = Structure.as_of,
 ) -> UnitRecruitment:
     """Target (the unit's own, summed over the years), admissions (individual and reported
     counts, each figure over the unit's whole subtree), achievement, candidates by stage at the
-    end of the period and overdue alerts today, for the unit and each direct child. The years
-    default to the current one. Counts only: no personal data."""
-    return unit_progress(
-        session,
-        unit=unit,
-        from_year=years.from_year,
-        to_year=years.to_year,
-        structure=structure,
-    )
+    end of the period and overdue alerts today, for the unit and each direct child. The period
+    (`period`, or `from_year` to `to_year`) defaults to the current year; the target is shown
+    for whole years only. Counts only: no personal data."""
+    return unit_progress(session, unit=unit, period=period, structure=structure)

@@ -5,6 +5,7 @@ from pydantic import BaseModel, computed_field, model_validator
 from sqlmodel import Field
 
 from app.core.i18n import t
+from app.core.periods import PeriodPublic
 from app.core.schemas import Id, InputModel, Year
 from app.models import (
     CandidateAction,
@@ -259,7 +260,10 @@ class RecruitmentFigures(BaseModel):
     unit_id: int
     code: str
     name: str
-    target: int | None = Field(description="The unit's targets over the years; empty if none.")
+    target: int | None = Field(
+        description="The unit's targets over the years; empty if none, and for a period that "
+        "is not made of whole years (targets are set per year, never prorated)."
+    )
     admitted_individual: int = Field(description="Admission decisions recorded per candidate.")
     admitted_reported: int = Field(description="Admissions reported as counts (outcomes).")
     admitted: int
@@ -281,7 +285,8 @@ class RecruitmentFigures(BaseModel):
 
 
 class UnitRecruitment(BaseModel):
-    from_year: int
-    to_year: int
+    from_year: int = Field(description="The first year the period touches.")
+    to_year: int = Field(description="The last year the period touches.")
+    period: PeriodPublic
     unit: RecruitmentFigures
     children: list[RecruitmentFigures]

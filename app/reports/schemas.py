@@ -2,6 +2,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from app.core.periods import PeriodPublic
 from app.evaluations.schemas import EvaluationPublic, Suggestion
 from app.models import CommitmentCategory, CommitmentKind, CommitmentStatus, Structure
 from app.recruitment.schemas import RecruitmentFigures
@@ -21,8 +22,9 @@ class RecruitmentRow(RecruitmentFigures):
 
 class RecruitmentReport(BaseModel):
     root_id: int
-    from_year: int
-    to_year: int
+    from_year: int = Field(description="The first year the period touches.")
+    to_year: int = Field(description="The last year the period touches.")
+    period: PeriodPublic
     depth: int
     structure: Structure
     issued_on: date
@@ -69,6 +71,9 @@ class CommitmentLine(BaseModel):
 class CommitmentsReport(BaseModel):
     root_id: int
     year: int
+    period: PeriodPublic = Field(
+        description="The year, or part of it: then the commitments of the year due in it."
+    )
     structure: Structure
     issued_on: date
     rows: list[CommitmentFigures] = Field(description="Each direct child, over its subtree.")
@@ -83,11 +88,18 @@ class Scorecard(BaseModel):
     code: str
     name: str
     year: int
+    period: PeriodPublic = Field(
+        description="The year, or part of it: then the commitments of the year due in it."
+    )
     issued_on: date
     commitments: list[CommitmentLine] = Field(description="The unit's own commitments.")
     recruitment: RecruitmentFigures
-    evaluation: EvaluationPublic | None
-    suggestion: Suggestion
+    evaluation: EvaluationPublic | None = Field(
+        description="The year's evaluation; empty if none, and for part of a year."
+    )
+    suggestion: Suggestion | None = Field(
+        description="The grade the figures suggest; empty for part of a year (grades are yearly)."
+    )
     disciplined_organisations: int = Field(
         description="Organisations below the unit disciplined by a decision of the year."
     )

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.commitments.service import overdue_condition
+from app.commitments.service import commitments_in, overdue_condition
 from app.core import clock
+from app.core.periods import Period, PeriodPublic
 from app.disciplines.counts import disciplined_in
 from app.evaluations.schemas import EvaluationPublic
 from app.evaluations.service import suggest
@@ -39,7 +40,6 @@ from app.reports.schemas import (
 from app.tree.closure import (
     histories_carried,
     open_during,
-    structure_day,
     subtree_ids,
     valid_on,
 )
@@ -94,29 +94,29 @@ def _tree_order(root_id: int | None, units: list[Named]) -> list[Named]:
     return ordered
 
 
-def tree_day(year: int, structure: Structure) -> date:
-    """The day whose tree a report's rows stand in: the period's last (as_of) or today."""
-    return structure_day(year) if structure == Structure.as_of else clock.today()
+def tree_day(period: Period, structure: Structure) -> date:
+    """The day whose tree a report's rows stand in: the period's last, or today if sooner
+    (as_of), or today (current)."""
+    today = clock.today()
+    return min(period.end, today) if structure == Structure.as_of else today
 
 
 def recruitment_report(
     session: Session,
     *,
     root: Unit,
-    from_year: int,
-    to_year: int,
+    period: Period,
     depth: int,
     structure: Structure = Structure.as_of,
 ) -> RecruitmentReport:
-    start, end = date(from_year, 1, 1), date(to_year, 12, 31)
-    # Rows in the tree of the period's last year (as_of: each year's figures in that year's
+    # Rows in the tree of the period's last day (as_of: each year's figures in that year's
     # tree) or of today (current).
-    day = tree_day(to_year, structure)
-    top, below = _rows_below(session, root=root, day=day, depth=depth, start=start, end=end)
-    units = _tree_order(root.id, below)
-    figures = recruitment_figures(
-        session, units=[top, *units], from_year=from_year, to_year=to_year, structure=structure
+    day = tree_day(period, structure)
+    top, below = _rows_below(
+        session, root=root, day=day, depth=depth, start=period.start, end=period.end
     )
+    units = _tree_order(root.id, below)
+    figures = recruitment_figures(session, units=[top, *units], period=period, structure=structure)
     carried = histories_carried(session, [unit.id for unit in units], day)
     rows = [
         # The figures are validated already: not a second time per row (a province at full
@@ -131,8 +131,9 @@ def recruitment_report(
     ]
     return RecruitmentReport(
         root_id=root.id,
-        from_year=from_year,
-        to_year=to_year,
+        from_year=period.first_year,
+        to_year=period.last_year,
+        period=PeriodPublic.of(period),
         depth=depth,
         structure=structure,
         issued_on=clock.today(),
@@ -159,9 +160,9 @@ def _empty_figures(unit: Named) -> dict[str, Any]:
 
 
 def commitment_figures(
-    session: Session, *, units: list[Named], year: int, today: date, structure: Structure
+    session: Session, *, units: list[Named], period: Period, today: date, structure: Structure
 ) -> list[CommitmentFigures]:
-    """One grouped statement for every unit's subtree in the tree of the year (or of today)."""
+    """One grouped statement for every unit's subtree in the tree of the period (or of today)."""
     figures = {unit.id: _empty_figures(unit) for unit in units}
     overdue = sa.case((overdue_condition(today), 1), else_=0)
     rows = session.execute(
@@ -176,8 +177,8 @@ def commitment_figures(
         .join(Commitment, col(Commitment.unit_id) == col(UnitClosure.descendant_id))
         .where(
             col(UnitClosure.ancestor_id).in_(list(figures)),
-            valid_on(UnitClosure, tree_day(year, structure)),
-            col(Commitment.year) == year,
+            valid_on(UnitClosure, tree_day(period, structure)),
+            commitments_in(period),
         )
         .group_by(
             col(UnitClosure.ancestor_id),
@@ -196,7 +197,9 @@ def commitment_figures(
         f["overdue"] += int(overdue_count or 0)
         if status in NOT_YET_ACCEPTED:
             f["not_yet_accepted"] += count
-    carried = histories_carried(session, [unit.id for unit in units[1:]], tree_day(year, structure))
+    carried = histories_carried(
+        session, [unit.id for unit in units[1:]], tree_day(period, structure)
+    )
     return [
         CommitmentFigures.model_validate(
             figures[unit.id]
@@ -207,10 +210,10 @@ def commitment_figures(
 
 
 def commitment_lines(
-    session: Session, *, where: sa.ColumnElement[bool], year: int, today: date
+    session: Session, *, where: sa.ColumnElement[bool], period: Period, today: date
 ) -> list[CommitmentLine]:
-    """The commitments matching `where` with their unit (as it was named in the year) and
-    directing member, by member."""
+    """The commitments of the period matching `where` with their unit (as it was named at the
+    period's end) and directing member, by member."""
     named = UnitVersion
     rows = session.execute(
         select(
@@ -233,76 +236,84 @@ def commitment_lines(
             named,
             sa.and_(
                 col(named.unit_id) == col(Commitment.unit_id),
-                valid_on(named, structure_day(year)),
+                valid_on(named, min(period.end, today)),
             ),
         )
         .outerjoin(Person, col(Person.id) == col(Commitment.directing_person_id))
-        .where(where, col(Commitment.year) == year)
+        .where(where, commitments_in(period))
         .order_by(col(Person.full_name).asc().nulls_last(), col(named.name), col(Commitment.id))
     ).mappings()
     return [CommitmentLine.model_validate(dict(row)) for row in rows]
 
 
 def commitments_report(
-    session: Session, *, root: Unit, year: int, structure: Structure = Structure.as_of
+    session: Session, *, root: Unit, period: Period, structure: Structure = Structure.as_of
 ) -> CommitmentsReport:
     today = clock.today()
-    day = tree_day(year, structure)
+    day = tree_day(period, structure)
     top, children = _rows_below(
-        session, root=root, day=day, depth=1, start=date(year, 1, 1), end=date(year, 12, 31)
+        session, root=root, day=day, depth=1, start=period.start, end=period.end
     )
     children.sort(key=lambda row: (row.name, row.id))
     figures = commitment_figures(
-        session, units=[top, *children], year=year, today=today, structure=structure
+        session, units=[top, *children], period=period, today=today, structure=structure
     )
     subtree = subtree_ids(root.id, day)
     return CommitmentsReport(
         root_id=root.id,
-        year=year,
+        year=period.last_year,
+        period=PeriodPublic.of(period),
         structure=structure,
         issued_on=today,
         rows=figures[1:],
         totals=figures[0],
         commitments=commitment_lines(
-            session, where=col(Commitment.unit_id).in_(subtree), year=year, today=today
+            session, where=col(Commitment.unit_id).in_(subtree), period=period, today=today
         ),
     )
 
 
 def scorecard(
-    session: Session, *, unit: Unit, year: int, structure: Structure = Structure.as_of
+    session: Session, *, unit: Unit, period: Period, structure: Structure = Structure.as_of
 ) -> Scorecard:
+    """For part of a year, the evaluation and the suggested grade (set per year) are empty."""
     assert unit.id is not None
     today = clock.today()
-    day = tree_day(year, structure)
+    day = tree_day(period, structure)
+    year = period.last_year
     top = _unit_on(session, unit, day)
-    (recruitment,) = recruitment_figures(
-        session, units=[top], from_year=year, to_year=year, structure=structure
+    (recruitment,) = recruitment_figures(session, units=[top], period=period, structure=structure)
+    evaluation = (
+        session.execute(
+            select(Evaluation).where(
+                col(Evaluation.unit_id) == unit.id,
+                col(Evaluation.year) == year,
+                col(Evaluation.period_kind) == PeriodKind.year,
+            )
+        ).scalar_one_or_none()
+        if period.whole_years
+        else None
     )
-    evaluation = session.execute(
-        select(Evaluation).where(
-            col(Evaluation.unit_id) == unit.id,
-            col(Evaluation.year) == year,
-            col(Evaluation.period_kind) == PeriodKind.year,
-        )
-    ).scalar_one_or_none()
     disciplined = disciplined_in(
-        session, unit_id=unit.id, start=date(year, 1, 1), end=date(year, 12, 31), tree_day=day
+        session, unit_id=unit.id, start=period.start, end=period.end, tree_day=day
     )
     return Scorecard(
         unit_id=unit.id,
         code=top.code,
         name=top.name,
         year=year,
+        period=PeriodPublic.of(period),
         issued_on=today,
         commitments=commitment_lines(
-            session, where=col(Commitment.unit_id) == unit.id, year=year, today=today
+            session, where=col(Commitment.unit_id) == unit.id, period=period, today=today
         ),
         recruitment=recruitment,
         evaluation=EvaluationPublic.model_validate(evaluation, from_attributes=True)
         if evaluation
         else None,
-        suggestion=suggest(session, unit=unit, year=year, figures=recruitment),
+        suggestion=suggest(session, unit=unit, year=year, figures=recruitment)
+        if period.whole_years
+        else None,
         disciplined_organisations=disciplined.organisations,
         disciplined_leaders=disciplined.leaders,
     )

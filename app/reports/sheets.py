@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from app.core.periods import PeriodPublic
 from app.models import (
     CandidateStage,
     CommitmentCategory,
@@ -29,10 +30,16 @@ def _cell(by_status: Any, category: CommitmentCategory) -> Callable[[Any], Any]:
     return lambda status: by_status[status][category]
 
 
-def _period(from_year: int, to_year: int, structure: Structure) -> str:
+def _period(period: PeriodPublic, structure: Structure) -> str:
     """The period, and the tree its figures are read under."""
-    years = f"Năm {from_year}" if from_year == to_year else f"Giai đoạn {from_year}–{to_year}"
-    return f"{years} ({structure.label.lower()})"
+    first, last = period.start, period.end
+    if not period.whole_years:
+        days = f"Kỳ {period.key}: từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
+    elif first.year == last.year:
+        days = f"Năm {first.year}"
+    else:
+        days = f"Giai đoạn {first.year}–{last.year}"
+    return f"{days} ({structure.label.lower()})"
 
 
 def _below_first_level(row: Any) -> int:
@@ -74,7 +81,7 @@ def recruitment_sheets(report: RecruitmentReport, issuer: Issuer) -> list[Sheet]
         report.issued_on,
         "Báo cáo",
         "kết quả phát triển đảng viên",
-        _period(report.from_year, report.to_year, report.structure),
+        _period(report.period, report.structure),
     )
     columns = _recruitment_columns(True)
     totals = _totals(report.totals)
@@ -122,7 +129,7 @@ def commitments_sheets(report: CommitmentsReport, issuer: Issuer) -> list[Sheet]
         report.issued_on,
         "Báo cáo",
         "thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
-        _period(report.year, report.year, report.structure),
+        _period(report.period, report.structure),
     )
     totals = report.totals.model_copy(update={"name": f"Tổng cộng: {report.totals.name}"})
     by_status = report.totals.by_status_and_category
@@ -141,12 +148,15 @@ def scorecard_sheets(card: Scorecard, issuer: Issuer) -> list[Sheet]:
         card.issued_on,
         "Phiếu",
         "tổng hợp kết quả",
-        _period(card.year, card.year, card.recruitment.structure),
+        _period(card.period, card.recruitment.structure),
     )
     evaluation = card.evaluation
-    steps: list[tuple[str, Grade, str | None]] = [
-        ("Gợi ý (tính tự động)", card.suggestion.grade, " ".join(card.suggestion.reasons))
-    ]
+    # For part of a year there is no grade: grades are yearly (the period's note says so).
+    steps: list[tuple[str, Grade, str | None]] = (
+        [("Gợi ý (tính tự động)", card.suggestion.grade, " ".join(card.suggestion.reasons))]
+        if card.suggestion is not None
+        else []
+    )
     if evaluation is not None:
         steps.append(("Tự đánh giá", evaluation.self_grade, evaluation.self_note))
         if evaluation.proposed_grade is not None:

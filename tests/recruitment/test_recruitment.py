@@ -1296,7 +1296,7 @@ def test_unit_progress_shows_counts_only(client: TestClient, login: Any) -> None
     body = ok(response)
     assert candidate["full_name"] not in response.text
     assert "Nguyễn Thị Nguồn" not in response.text
-    assert set(body) == {"from_year", "to_year", "unit", "children"}
+    assert set(body) == {"from_year", "to_year", "period", "unit", "children"}
     assert set(body["unit"]) == {
         "unit_id",
         "code",

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from app.access.scope import SYSTEM, Scope
 from app.core.config import settings
 from app.core.db import engine
+from app.core.periods import YEARLY_NOTE
 from app.evaluations.grading import Tasks, grade_by_points
 from app.models import (
     Candidate,
@@ -642,6 +643,33 @@ def overdue_today(c: CandidateRec) -> bool:
     return c.recognition_due_on < TODAY
 
 
+@dataclass(frozen=True)
+class Span:
+    """A period as these tests name it: the days written out here, not parsed by the app."""
+
+    key: str
+    start: date
+    end: date
+
+    @classmethod
+    def years(cls, first: int, last: int) -> "Span":
+        key = str(first) if first == last else f"{first}..{last}"
+        return cls(key, date(first, 1, 1), date(last, 12, 31))
+
+    @property
+    def whole_years(self) -> bool:
+        return (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "whole_years": self.whole_years,
+            "note": None if self.whole_years else YEARLY_NOTE,
+        }
+
+
 class Expect:
     """The reports as they should read, from the world's records."""
 
@@ -660,14 +688,16 @@ class Expect:
             for o in self.world.outcomes
         )
 
-    def recruitment(self, unit_id: int, first: int, last: int) -> dict[str, Any]:
+    def recruitment(self, unit_id: int, span: Span) -> dict[str, Any]:
         w = self.world
-        start, end = date(first, 1, 1), date(last, 12, 31)
+        start, end = span.start, span.end
         on = min(end, TODAY)
         below = self.subtree(unit_id)
         candidates = [c for u in below for c in self.by_unit[u]]
-        own = [w.targets[(unit_id, y)] for y in range(first, last + 1) if (unit_id, y) in w.targets]
-        target = sum(own) if own else None
+        years = range(start.year, end.year + 1)
+        own = [w.targets[(unit_id, y)] for y in years if (unit_id, y) in w.targets]
+        # Targets are set per year: none for part of one, never a share of the year's.
+        target = sum(own) if own and span.whole_years else None
         individual = sum(
             1
             for c in candidates
@@ -697,14 +727,14 @@ class Expect:
             "structure": "as_of",
         }
 
-    def recruitment_report(self, root_id: int, first: int, last: int, depth: int) -> dict[str, Any]:
-        start, end = date(first, 1, 1), date(last, 12, 31)
+    def recruitment_report(self, root_id: int, span: Span, depth: int) -> dict[str, Any]:
+        start, end = span.start, span.end
         rows: list[dict[str, Any]] = []
 
         def walk(unit_id: int, level: int) -> None:
             for child in self.world.sorted_children(unit_id):
                 if level < depth and child.open_between(start, end):
-                    row = self.recruitment(child.id, first, last)
+                    row = self.recruitment(child.id, span)
                     rows.append(
                         row | {"parent_id": unit_id, "depth": level + 1, "carries_history_of": []}
                     )
@@ -713,31 +743,42 @@ class Expect:
         walk(root_id, 0)
         return {
             "root_id": root_id,
-            "from_year": first,
-            "to_year": last,
+            "from_year": start.year,
+            "to_year": end.year,
+            "period": span.public(),
             "depth": depth,
             "structure": "as_of",
             "issued_on": TODAY.isoformat(),
             "rows": rows,
-            "totals": self.recruitment(root_id, first, last),
+            "totals": self.recruitment(root_id, span),
         }
 
-    def unit_recruitment(self, unit_id: int, first: int, last: int) -> dict[str, Any]:
+    def unit_recruitment(self, unit_id: int, span: Span) -> dict[str, Any]:
         return {
-            "from_year": first,
-            "to_year": last,
-            "unit": self.recruitment(unit_id, first, last),
+            "from_year": span.start.year,
+            "to_year": span.end.year,
+            "period": span.public(),
+            "unit": self.recruitment(unit_id, span),
             "children": [
-                self.recruitment(child.id, first, last)
+                self.recruitment(child.id, span)
                 for child in self.world.sorted_children(unit_id)
+                # one established after the period is not yet its child
+                if child.valid_from is None or child.valid_from <= span.end
             ],
         }
 
-    def _commitments(self, units: set[int], year: int) -> list[CommitmentRec]:
-        return [c for c in self.world.commitments if c.year == year and c.unit_id in units]
+    def _commitments(self, units: set[int], span: Span) -> list[CommitmentRec]:
+        """A year's commitments; for part of the year, those of the year due in it."""
+        return [
+            c
+            for c in self.world.commitments
+            if c.year == span.end.year
+            and c.unit_id in units
+            and (span.whole_years or (c.deadline and span.start <= c.deadline <= span.end))
+        ]
 
-    def commitment_figures(self, unit_id: int, year: int) -> dict[str, Any]:
-        found = self._commitments(self.subtree(unit_id), year)
+    def commitment_figures(self, unit_id: int, span: Span) -> dict[str, Any]:
+        found = self._commitments(self.subtree(unit_id), span)
         unit = self.world.units[unit_id]
         return {
             "unit_id": unit_id,
@@ -777,24 +818,25 @@ class Expect:
             "directing_person_name": self.world.people[person] if person else None,
         }
 
-    def lines(self, units: set[int], year: int) -> list[dict[str, Any]]:
-        lines = [self.line(c) for c in self._commitments(units, year)]
+    def lines(self, units: set[int], span: Span) -> list[dict[str, Any]]:
+        lines = [self.line(c) for c in self._commitments(units, span)]
         name = "directing_person_name"
         return sorted(
             lines, key=lambda x: (x[name] is None, x[name] or "", x["unit_name"], x["id"])
         )
 
-    def commitments_report(self, root_id: int, year: int) -> dict[str, Any]:
-        start, end = date(year, 1, 1), date(year, 12, 31)
+    def commitments_report(self, root_id: int, span: Span) -> dict[str, Any]:
+        start, end = span.start, span.end
         children = [c for c in self.world.sorted_children(root_id) if c.open_between(start, end)]
         return {
             "root_id": root_id,
-            "year": year,
+            "year": end.year,
+            "period": span.public(),
             "structure": "as_of",
             "issued_on": TODAY.isoformat(),
-            "rows": [self.commitment_figures(c.id, year) for c in children],
-            "totals": self.commitment_figures(root_id, year),
-            "commitments": self.lines(self.subtree(root_id), year),
+            "rows": [self.commitment_figures(c.id, span) for c in children],
+            "totals": self.commitment_figures(root_id, span),
+            "commitments": self.lines(self.subtree(root_id), span),
         }
 
     def suggestion(self, unit_id: int, year: int, recruitment: dict[str, Any]) -> dict[str, Any]:
@@ -806,7 +848,8 @@ class Expect:
             if target is None
             else (100 * recruitment["admitted"] / target if target else 100.0)
         )
-        statuses = [c.status for c in self._commitments({unit_id}, year) if c.status != "cancelled"]
+        of_year = self._commitments({unit_id}, Span.years(year, year))
+        statuses = [c.status for c in of_year if c.status != "cancelled"]
         completed, failed = statuses.count("completed"), statuses.count("not_completed")
         unfinished = sum(s not in FINISHED for s in statuses)
         if failed or (exact is not None and exact < settings.grade_completed_min_achievement):
@@ -836,10 +879,12 @@ class Expect:
             "commitments_completed": completed,
         }
 
-    def scorecard(self, unit_id: int, year: int) -> dict[str, Any]:
+    def scorecard(self, unit_id: int, span: Span) -> dict[str, Any]:
         unit = self.world.units[unit_id]
-        recruitment = self.recruitment(unit_id, year, year)
-        evaluation = self.world.evaluations.get((unit_id, year))
+        year = span.end.year
+        recruitment = self.recruitment(unit_id, span)
+        # Evaluations and grades are yearly: none for part of a year.
+        evaluation = self.world.evaluations.get((unit_id, year)) if span.whole_years else None
         grade = evaluation and (
             evaluation.decided_grade or evaluation.proposed_grade or evaluation.self_grade
         )
@@ -848,8 +893,9 @@ class Expect:
             "code": unit.code,
             "name": unit.name,
             "year": year,
+            "period": span.public(),
             "issued_on": TODAY.isoformat(),
-            "commitments": self.lines({unit_id}, year),
+            "commitments": self.lines({unit_id}, span),
             "recruitment": recruitment,
             "evaluation": None
             if evaluation is None
@@ -868,7 +914,7 @@ class Expect:
                 "proposal_note": "Đề xuất" if evaluation.proposed_grade else None,
                 "decision_note": "Quyết định" if evaluation.decided_grade else None,
             },
-            "suggestion": self.suggestion(unit_id, year, recruitment),
+            "suggestion": self.suggestion(unit_id, year, recruitment) if span.whole_years else None,
             # The generated world records no disciplinary decision.
             "disciplined_organisations": 0,
             "disciplined_leaders": 0,
@@ -1059,7 +1105,7 @@ def test_recruitment_report_figures_match_a_count_over_the_generated_tree(
         got = get_json(
             client, RECRUITMENT, root_id=root_id, from_year=first, to_year=last, depth=depth
         )
-        want = expect.recruitment_report(root_id, first, last, depth)
+        want = expect.recruitment_report(root_id, Span.years(first, last), depth)
         compare_report(differences, got, want, f"{root} {first}–{last} depth {depth}")
         wanted.append(want)
 
@@ -1110,7 +1156,7 @@ def test_the_overdue_alerts_hold_when_the_planner_thinks_the_table_small(
                 to_year=last,
                 depth=depth,
             )
-            want = expect.recruitment_report(where.province, first, last, depth)
+            want = expect.recruitment_report(where.province, Span.years(first, last), depth)
             compare_report(differences, got, want, f"province {first}–{last} depth {depth}")
         assert any(r["overdue_alerts"] for r in got["rows"])
         differences.check()
@@ -1118,6 +1164,118 @@ def test_the_overdue_alerts_hold_when_the_planner_thinks_the_table_small(
         with engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM sqlite_stat1")
         engine.dispose()
+
+
+SUB_YEAR_COMBINATIONS = [
+    # (root, period, its days written out, depth)
+    ("province", "2023Q2", date(2023, 4, 1), date(2023, 6, 30), 2),  # counts of a quarter
+    ("province", "2023Q3", date(2023, 7, 1), date(2023, 9, 30), 2),  # communes merged on 1 July
+    ("province", "2025Q1", date(2025, 1, 1), date(2025, 3, 31), 1),  # the root's count of Q1
+    ("province", "2022S2..2023S1", date(2022, 7, 1), date(2023, 6, 30), 1),  # across two years
+    ("province", "2025S1", date(2025, 1, 1), date(2025, 6, 30), 3),  # ends today
+    ("province", "2025Q2..2025Q4", date(2025, 4, 1), date(2025, 12, 31), 1),  # runs past today
+    ("district", "2022S1", date(2022, 1, 1), date(2022, 6, 30), 2),
+    ("district", "2022-02", date(2022, 2, 1), date(2022, 2, 28), 2),  # before a merger on 1 March
+    ("district", "2022-03", date(2022, 3, 1), date(2022, 3, 31), 2),
+    ("other_district", "202406", date(2024, 6, 1), date(2024, 6, 30), 3),  # cells open 1 July
+    ("other_district", "2024-07", date(2024, 7, 1), date(2024, 7, 31), 3),
+    ("commune", "2020Q4..2021Q1", date(2020, 10, 1), date(2021, 3, 31), 1),
+    ("cell", "2021Q4", date(2021, 10, 1), date(2021, 12, 31), 1),
+    # whole years written as parts: the yearly figures are back
+    ("province", "2022Q1..2022Q4", date(2022, 1, 1), date(2022, 12, 31), 1),
+    ("district", "2023S1..2024S2", date(2023, 1, 1), date(2024, 12, 31), 2),
+]
+
+
+def test_recruitment_report_of_part_of_a_year_matches_a_count_over_the_generated_tree(
+    client: TestClient, world: World
+) -> None:
+    """Quarters, half-years, months and ranges of them: admissions decided within the days,
+    stages at the last day (or today), outcomes lying wholly inside, no target."""
+    expect, where = Expect(world), places(world)
+    differences = Differences()
+    wanted = []
+    for root, key, start, end, depth in SUB_YEAR_COMBINATIONS:
+        root_id = getattr(where, root)
+        got = get_json(client, RECRUITMENT, root_id=root_id, period=key, depth=depth)
+        want = expect.recruitment_report(root_id, Span(key, start, end), depth)
+        compare_report(differences, got, want, f"{root} {key} depth {depth}")
+        wanted.append(want)
+    differences.check()
+
+    # The combinations hold what they were chosen for: a boundary moved by a day fails them.
+    parts = [w for w in wanted if not w["period"]["whole_years"]]
+    rows = [row for want in parts for row in [*want["rows"], want["totals"]]]
+    assert {r["target"] for r in rows} == {None}
+    assert any(r["admitted_individual"] and r["admitted_reported"] for r in rows)
+    assert any(r["outcomes_straddling"] for r in rows)
+    assert wanted[2]["totals"]["admitted_reported"]  # the root's own count of 2025Q1
+    assert wanted[3]["totals"]["admitted_reported"]  # a count from July to June
+    stages = [tuple(s["count"] for s in w["totals"]["candidates_by_stage"]) for w in wanted]
+    assert stages[0] == stages[3]  # both end on 30 June 2023
+    assert stages[4] == stages[5]  # both stand as of today
+    assert len({stages[0], stages[1], stages[2], stages[4]}) == 4
+    assert stages[7] != stages[8]  # a month apart
+    units = [{r["unit_id"] for r in w["rows"]} for w in wanted]
+    assert units[1] < units[0]  # a commune merged away on 1 July 2023
+    assert units[9] < units[10]  # cells opened on 1 July 2024
+    whole = [w for w in wanted if w["period"]["whole_years"]]
+    assert len(whole) == 2
+    assert any(r["target"] is not None for w in whole for r in w["rows"])
+
+
+def test_unit_progress_of_part_of_a_year_matches_a_count_over_the_generated_tree(
+    client: TestClient, world: World
+) -> None:
+    expect, where = Expect(world), places(world)
+    differences = Differences()
+    for root, key, start, end, _ in SUB_YEAR_COMBINATIONS[::3]:
+        unit_id = getattr(where, root)
+        got = get_json(client, f"/api/v1/units/{unit_id}/recruitment", period=key)
+        want = expect.unit_recruitment(unit_id, Span(key, start, end))
+        compare_report(differences, got, want, f"progress of {root} in {key}")
+    differences.check()
+
+
+def test_commitments_of_part_of_a_year_are_those_of_the_year_due_in_it(
+    client: TestClient, world: World
+) -> None:
+    expect, where = Expect(world), places(world)
+    differences = Differences()
+    combinations = [
+        ("province", "2025Q1", date(2025, 1, 1), date(2025, 3, 31)),
+        ("province", "2025S2", date(2025, 7, 1), date(2025, 12, 31)),
+        ("province", "2024-06..2024-09", date(2024, 6, 1), date(2024, 9, 30)),
+        ("district", "2023Q3", date(2023, 7, 1), date(2023, 9, 30)),
+        ("commune", "2022S1", date(2022, 1, 1), date(2022, 6, 30)),
+        ("province", "2024Q1..2024Q4", date(2024, 1, 1), date(2024, 12, 31)),
+    ]
+    counted = []
+    for root, key, start, end in combinations:
+        root_id = getattr(where, root)
+        got = get_json(client, COMMITMENTS, root_id=root_id, period=key)
+        want = expect.commitments_report(root_id, Span(key, start, end))
+        compare_report(differences, got, want, f"commitments of {root} in {key}")
+        counted.append(want["totals"]["total"])
+    differences.check()
+    assert all(counted[:3])
+    yearly = expect.commitments_report(where.province, Span.years(2024, 2024))
+    assert counted[2] < counted[5] == yearly["totals"]["total"]  # one without a deadline too
+
+
+def test_scorecard_of_part_of_a_year_has_no_evaluation_or_grade(
+    client: TestClient, world: World
+) -> None:
+    expect = Expect(world)
+    differences = Differences()
+    evaluated = sorted(world.evaluations)[:4]
+    for (unit_id, year), quarter in zip(evaluated, [1, 2, 3, 4], strict=True):
+        first_month = 3 * quarter - 2
+        end = date(year + (quarter == 4), (first_month + 3 - 1) % 12 + 1, 1) - timedelta(days=1)
+        span = Span(f"{year}Q{quarter}", date(year, first_month, 1), end)
+        got = get_json(client, f"/api/v1/units/{unit_id}/scorecard", period=span.key)
+        differences.compare(got, expect.scorecard(unit_id, span), f"scorecard {unit_id} {span}")
+    differences.check()
 
 
 def test_unit_progress_figures_match_a_count_over_the_generated_tree(
@@ -1135,7 +1293,7 @@ def test_unit_progress_figures_match_a_count_over_the_generated_tree(
         got = get_json(
             client, f"/api/v1/units/{unit_id}/recruitment", from_year=first, to_year=last
         )
-        want = expect.unit_recruitment(unit_id, first, last)
+        want = expect.unit_recruitment(unit_id, Span.years(first, last))
         compare_report(differences, got, want, f"progress of {root} {first}–{last}")
     differences.check()
 
@@ -1158,7 +1316,7 @@ def test_commitments_report_figures_match_a_count_over_the_generated_tree(
     for root, year in combinations:
         root_id = getattr(where, root)
         got = get_json(client, COMMITMENTS, root_id=root_id, year=year)
-        want = expect.commitments_report(root_id, year)
+        want = expect.commitments_report(root_id, Span.years(year, year))
         compare_report(differences, got, want, f"commitments of {root} in {year}")
         got_ids = [c["id"] for c in got["commitments"]]
         want_ids = [c["id"] for c in want["commitments"]]
@@ -1176,7 +1334,7 @@ def test_scorecard_figures_match_a_count_over_the_generated_tree(
     grades = set()
     for unit_id, year in [*evaluated, *others]:
         got = get_json(client, f"/api/v1/units/{unit_id}/scorecard", year=year)
-        want = expect.scorecard(unit_id, year)
+        want = expect.scorecard(unit_id, Span.years(year, year))
         where_ = f"scorecard of {world.units[unit_id].name} ({unit_id}) in {year}"
         # The reasons are prose; they carry figures, which must be the expected ones.
         reasons = got["suggestion"].pop("reasons")
