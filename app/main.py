@@ -135,7 +135,11 @@ def create_app() -> FastAPI:
     )
     # A body naming a key twice is refused before it waits for a connection.
     app.add_middleware(DuplicateKeysMiddleware)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger=("/api/v1/imports", settings.import_max_bytes),
+    )
     app.add_exception_handler(ReplayError, replay_response)
     app.include_router(health_router)
     app.include_router(api_router)

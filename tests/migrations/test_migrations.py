@@ -22,7 +22,7 @@ from sqlmodel import SQLModel
 from app.core.config import Environment, settings
 from app.core.db import alembic_config, build_engine
 from app.generate import Scale, generate
-from app.models import Role
+from app.models import ImportChunk, Role
 from app.seed import load_seed
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 from tests.factories import make_principal, make_unit
@@ -197,6 +197,19 @@ def _populate(app: FastAPI, engine: Engine) -> None:
             "/api/v1/auth/token", data={"username": "migration-admin", "password": "wrong!"}
         )
         assert refused.status_code == 401
+        imported = ok(
+            client.post(
+                "/api/v1/imports",
+                params={"kind": "outcomes"},
+                json={"rows": [{"unit_id": cell["id"], "period_start": "2023-01-01",
+                                "period_end": "2023-12-31", "admitted": 1}]},
+            )
+        )  # fmt: skip
+    # A queued job's file (a job run deletes its chunks).
+    with engine.begin() as connection:
+        connection.execute(
+            ImportChunk.__table__.insert().values(job_id=imported["id"], seq=0, data=b"x")  # type: ignore[attr-defined]
+        )
 
 
 Rows = dict[str, list[dict[str, Any]]]

@@ -1,0 +1,174 @@
+"""POST /imports: a CSV or XLSX file, or JSON rows, through the single-record rules."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from app.access.deps import ScopeDep
+from app.core.config import settings
+from app.core.db import SessionDep
+from app.core.errors import InvalidValueError, problem_responses
+from app.core.schemas import YearQuery
+from app.idempotency import IDEMPOTENT
+from app.imports import jobs, service
+from app.imports.files import FileFormat, UnsupportedFileError, read_table, sniff
+from app.imports.kinds import KINDS
+from app.imports.schemas import ImportPublic, ImportRowsIn, ImportSummary
+from app.models import ImportJob, ImportKind
+from app.reports.export import XLSX_MEDIA_TYPE, Sheet, text, xlsx_response
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV (UTF-8) or XLSX; its header row names the "
+                            "template's columns (GET /imports/templates/{kind}).",
+                        }
+                    },
+                }
+            },
+            "application/json": {"schema": ImportRowsIn.model_json_schema()},
+        },
+    }
+}
+
+
+def publish(job: ImportJob) -> ImportPublic:
+    summary = job.summary or {}
+    return ImportPublic(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        dry_run=job.dry_run,
+        file_format=job.file_format,
+        rows_total=job.rows_total,
+        rows_done=service.rows_done(job),
+        summary=ImportSummary.model_validate(summary) if "kind" in summary else None,
+        detail=summary.get("detail"),
+        created_at=job.created_at if job.id is not None else None,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+async def _json_rows(request: Request) -> ImportRowsIn:
+    try:
+        return ImportRowsIn.model_validate_json(await request.body())
+    except ValidationError as error:
+        raise RequestValidationError(
+            [e | {"loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+
+
+@router.post(
+    "",
+    response_model=ImportPublic,
+    dependencies=[IDEMPOTENT],
+    openapi_extra=_BODY,
+    responses={
+        201: {"description": "Imported: every row written, in one transaction."},
+        202: {"description": "A large file, queued as a job: follow its `Location`."},
+        **problem_responses(403, 409, 415),
+    },
+    summary="Import rows (CSV, XLSX or JSON), or check them with dry_run",
+)
+async def create_import(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    scope: ScopeDep,
+    kind: Annotated[ImportKind, Query(description="What the rows are.")],
+    dry_run: Annotated[bool, Query(description="Check every row, write nothing.")] = False,
+    year: Annotated[YearQuery, Query(description="The year of rows without a Năm column.")] = None,
+) -> ImportPublic:
+    """Every row goes through the rules of its single-record endpoint (scope, workflow, period
+    locks, overlaps), each in a savepoint of ONE transaction: a dry run answers what would be
+    created, updated or left unchanged and every error by row and column, then rolls back; a
+    real import writes all rows or none (422 listing every refusal). Files larger than
+    `CAMKET_IMPORT_BACKGROUND_BYTES` run as a job (202, `GET /imports/{id}`)."""
+    options: dict[str, Any] = {"year": year} if year is not None else {}
+    content_type = request.headers.get("content-type", "").lower()
+    summary = service.Summary(kind=kind, dry_run=dry_run)
+    if content_type.startswith("multipart/form-data"):
+        async with request.form(max_files=1, max_fields=5) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InvalidValueError("file", "Send the file as the form field `file`.")
+            size = upload.size or 0
+            fmt = await run_in_threadpool(sniff, upload.file)
+            if size > settings.import_background_bytes:
+                job = await run_in_threadpool(
+                    lambda: jobs.submit(
+                        session, scope=scope, kind=kind, file=upload.file, file_format=fmt,
+                        filename=upload.filename, size=size, dry_run=dry_run, options=options,
+                    )
+                )  # fmt: skip
+                response.status_code = 202
+                response.headers["Location"] = f"/api/v1/imports/{job.id}"
+                return publish(job)
+
+            def run_file() -> ImportJob:
+                table = read_table(upload.file, fmt, jobs.wanted_headers(kind))
+                rows = service.table_rows(KINDS[kind], table, summary)
+                return service.import_now(
+                    session, scope=scope, kind=kind, rows=rows, summary=summary,
+                    dry_run=dry_run, file_format=fmt.value, options=options,
+                )  # fmt: skip
+
+            job = await run_in_threadpool(run_file)
+    elif content_type.startswith("application/json"):
+        body = await _json_rows(request)
+        job = await run_in_threadpool(
+            lambda: service.import_now(
+                session, scope=scope, kind=kind, rows=service.json_rows(body.rows),
+                summary=summary, dry_run=dry_run, file_format=FileFormat.json.value,
+                options=options,
+            )
+        )  # fmt: skip
+    else:
+        raise UnsupportedFileError(
+            "Send a CSV or XLSX file as multipart/form-data (field `file`), or JSON rows."
+        )
+    if job.id is not None:
+        response.status_code = 201
+        response.headers["Location"] = f"/api/v1/imports/{job.id}"
+    return publish(job)
+
+
+@router.get(
+    "/templates/{kind}",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
+    },
+    summary="An empty XLSX with the kind's Vietnamese headers",
+)
+def template(kind: ImportKind) -> Response:
+    """The headers are the exports' where an export has the column, so an exported report
+    edited in Excel imports back."""
+    columns = [text(column.header, lambda _: None, 22) for column in KINDS[kind].columns]
+    return xlsx_response([Sheet(kind.label[:31], columns, [])], f"mau-nhap-{kind.value}")
+
+
+@router.get(
+    "/{import_id}",
+    response_model=ImportPublic,
+    responses=problem_responses(404),
+    summary="An import: its state, progress (rows done of total) and summary",
+)
+def get_import(import_id: int, session: SessionDep, scope: ScopeDep) -> ImportPublic:
+    return publish(service.visible_job(session, scope=scope, job_id=import_id))
