@@ -1,7 +1,7 @@
 """Reading an uploaded file as rows, in bounded memory: what it is is sniffed from its content
 (never its name), XLSX is read with openpyxl in read-only mode (one row at a time) and CSV by
 the csv module over a text stream. Macro-enabled workbooks and anything that is neither CSV nor
-XLSX are refused (415); formula cells become errors of their row and column (422)."""
+XLSX are refused (422); formula cells become errors of their row and column (422)."""
 
 import codecs
 import csv
@@ -27,8 +27,11 @@ class FileFormat(StrEnum):
 
 
 class UnsupportedFileError(AppError):
-    status = 415
-    title = "Unsupported Media Type"
+    """The file is not what an import reads. 422, not 415: the request's own media type
+    (multipart/form-data) is one the endpoint takes; what it carries cannot be processed."""
+
+    status = 422
+    title = "Unsupported File"
     type = "/problems/unsupported-file"
 
 

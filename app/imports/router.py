@@ -1,50 +1,55 @@
 """POST /imports: a CSV or XLSX file, or JSON rows, through the single-record rules."""
 
-from typing import Annotated, Any
+import json
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from app.access.deps import ScopeDep
+from app.access.scope import Scope
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import InvalidValueError, problem_responses
-from app.core.schemas import YearQuery
+from app.core.errors import AppError, InvalidValueError, problem_responses
+from app.core.schemas import IdPath, YearQuery
 from app.idempotency import IDEMPOTENT
 from app.imports import jobs, service
-from app.imports.files import FileFormat, UnsupportedFileError, read_table, sniff
+from app.imports.files import FileFormat, read_table, sniff
 from app.imports.kinds import KINDS
-from app.imports.schemas import ImportPublic, ImportRowsIn, ImportSummary
+from app.imports.schemas import ImportFileIn, ImportPublic, ImportRowsIn, ImportSummary
 from app.models import ImportJob, ImportKind
 from app.reports.export import XLSX_MEDIA_TYPE, Sheet, text, xlsx_response
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+Body = TypeVar("Body", bound=BaseModel)
 
+_FILE_SCHEMA = ImportFileIn.model_json_schema()
+_FILE_SCHEMA["required"] = ["kind", "file"]
+_FILE_SCHEMA["properties"]["file"] = {
+    "type": "string",
+    "format": "binary",
+    "description": "CSV (UTF-8) or XLSX; its header row names the template's columns "
+    "(GET /imports/templates/{kind}).",
+}
 _BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "CSV (UTF-8) or XLSX; its header row names the "
-                            "template's columns (GET /imports/templates/{kind}).",
-                        }
-                    },
-                }
-            },
+            "multipart/form-data": {"schema": _FILE_SCHEMA},
             "application/json": {"schema": ImportRowsIn.model_json_schema()},
         },
     }
 }
+
+
+class UnsupportedMediaTypeError(AppError):
+    status = 415
+    title = "Unsupported Media Type"
+    type = "/problems/unsupported-media-type"
 
 
 def publish(job: ImportJob) -> ImportPublic:
@@ -65,13 +70,21 @@ def publish(job: ImportJob) -> ImportPublic:
     )
 
 
-async def _json_rows(request: Request) -> ImportRowsIn:
+def _validated(model: type[Body], data: Any) -> Body:
+    """The body as `model`, or the 422 of FastAPI's own validation, located in the body."""
     try:
-        return ImportRowsIn.model_validate_json(await request.body())
+        return model.model_validate(data)
     except ValidationError as error:
         raise RequestValidationError(
             [e | {"loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise InvalidValueError("rows", "The body is not valid JSON.") from None
 
 
 @router.post(
@@ -91,7 +104,6 @@ async def create_import(
     response: Response,
     session: SessionDep,
     scope: ScopeDep,
-    kind: Annotated[ImportKind, Query(description="What the rows are.")],
     dry_run: Annotated[bool, Query(description="Check every row, write nothing.")] = False,
     year: Annotated[YearQuery, Query(description="The year of rows without a Năm column.")] = None,
 ) -> ImportPublic:
@@ -102,47 +114,70 @@ async def create_import(
     `CAMKET_IMPORT_BACKGROUND_BYTES` run as a job (202, `GET /imports/{id}`)."""
     options: dict[str, Any] = {"year": year} if year is not None else {}
     content_type = request.headers.get("content-type", "").lower()
-    summary = service.Summary(kind=kind, dry_run=dry_run)
     if content_type.startswith("multipart/form-data"):
         async with request.form(max_files=1, max_fields=5) as form:
             upload = form.get("file")
+            kind = _validated(ImportFileIn, {k: v for k, v in form.items() if k != "file"}).kind
             if not isinstance(upload, UploadFile):
                 raise InvalidValueError("file", "Send the file as the form field `file`.")
-            size = upload.size or 0
-            fmt = await run_in_threadpool(sniff, upload.file)
-            if size > settings.import_background_bytes:
-                job = await run_in_threadpool(
-                    lambda: jobs.submit(
-                        session, scope=scope, kind=kind, file=upload.file, file_format=fmt,
-                        filename=upload.filename, size=size, dry_run=dry_run, options=options,
-                    )
-                )  # fmt: skip
-                response.status_code = 202
-                response.headers["Location"] = f"/api/v1/imports/{job.id}"
-                return publish(job)
-
-            def run_file() -> ImportJob:
-                table = read_table(upload.file, fmt, jobs.wanted_headers(kind))
-                rows = service.table_rows(KINDS[kind], table, summary)
-                return service.import_now(
-                    session, scope=scope, kind=kind, rows=rows, summary=summary,
-                    dry_run=dry_run, file_format=fmt.value, options=options,
-                )  # fmt: skip
-
-            job = await run_in_threadpool(run_file)
-    elif content_type.startswith("application/json"):
-        body = await _json_rows(request)
-        job = await run_in_threadpool(
-            lambda: service.import_now(
-                session, scope=scope, kind=kind, rows=service.json_rows(body.rows),
-                summary=summary, dry_run=dry_run, file_format=FileFormat.json.value,
+            return await _import_file(
+                response, session, scope, kind=kind, upload=upload, dry_run=dry_run,
                 options=options,
+            )  # fmt: skip
+    if not content_type:  # no body at all
+        raise InvalidValueError("file", "Send a file (multipart/form-data) or JSON rows.")
+    if not content_type.startswith("application/json"):
+        raise UnsupportedMediaTypeError(
+            "Send a CSV or XLSX file as multipart/form-data (fields `kind` and `file`), or JSON "
+            "rows (application/json)."
+        )
+    body = _validated(ImportRowsIn, _json(await request.body()))
+    summary = service.Summary(kind=body.kind, dry_run=dry_run)
+    job = await run_in_threadpool(
+        lambda: service.import_now(
+            session, scope=scope, kind=body.kind, rows=service.json_rows(body.rows),
+            summary=summary, dry_run=dry_run, file_format=FileFormat.json.value, options=options,
+        )
+    )  # fmt: skip
+    return _answer(response, job)
+
+
+async def _import_file(
+    response: Response,
+    session: Session,
+    scope: Scope,
+    *,
+    kind: ImportKind,
+    upload: UploadFile,
+    dry_run: bool,
+    options: dict[str, Any],
+) -> ImportPublic:
+    size = upload.size or 0
+    fmt = await run_in_threadpool(sniff, upload.file)
+    if size > settings.import_background_bytes:
+        job = await run_in_threadpool(
+            lambda: jobs.submit(
+                session, scope=scope, kind=kind, file=upload.file, file_format=fmt,
+                filename=upload.filename, size=size, dry_run=dry_run, options=options,
             )
         )  # fmt: skip
-    else:
-        raise UnsupportedFileError(
-            "Send a CSV or XLSX file as multipart/form-data (field `file`), or JSON rows."
-        )
+        response.status_code = 202
+        response.headers["Location"] = f"/api/v1/imports/{job.id}"
+        return publish(job)
+
+    def run() -> ImportJob:
+        summary = service.Summary(kind=kind, dry_run=dry_run)
+        table = read_table(upload.file, fmt, jobs.wanted_headers(kind))
+        rows = service.table_rows(KINDS[kind], table, summary)
+        return service.import_now(
+            session, scope=scope, kind=kind, rows=rows, summary=summary, dry_run=dry_run,
+            file_format=fmt.value, options=options,
+        )  # fmt: skip
+
+    return _answer(response, await run_in_threadpool(run))
+
+
+def _answer(response: Response, job: ImportJob) -> ImportPublic:
     if job.id is not None:
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/imports/{job.id}"
@@ -170,5 +205,5 @@ def template(kind: ImportKind) -> Response:
     responses=problem_responses(404),
     summary="An import: its state, progress (rows done of total) and summary",
 )
-def get_import(import_id: int, session: SessionDep, scope: ScopeDep) -> ImportPublic:
+def get_import(import_id: IdPath, session: SessionDep, scope: ScopeDep) -> ImportPublic:
     return publish(service.visible_job(session, scope=scope, job_id=import_id))

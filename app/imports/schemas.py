@@ -8,11 +8,17 @@ from app.models import ImportKind, ImportStatus
 MAX_JSON_ROWS = 10_000
 
 
-class ImportRowsIn(BaseModel):
-    """Rows as JSON, each naming the kind's fields (those of the single-record endpoints; units
-    by `unit_code` or `unit_id`)."""
+class ImportFileIn(BaseModel):
+    """A file (multipart/form-data): `kind` and `file`."""
 
     model_config = ConfigDict(extra="forbid")
+
+    kind: ImportKind = Field(description="What the rows are.")
+
+
+class ImportRowsIn(ImportFileIn):
+    """Rows as JSON, each naming the kind's fields (those of the single-record endpoints; units
+    by `unit_code` or `unit_id`)."""
 
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_JSON_ROWS)
 

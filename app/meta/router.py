@@ -16,6 +16,8 @@ from app.models import (
     DisciplineForm,
     EvaluationStatus,
     Grade,
+    ImportKind,
+    ImportStatus,
     LineageKind,
     PeriodKind,
     Post,
@@ -52,6 +54,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "discipline_form": DisciplineForm,
     "approval_status": ApprovalStatus,
     "approval_action": ApprovalAction,
+    "import_kind": ImportKind,
+    "import_status": ImportStatus,
 }
 
 

@@ -51,8 +51,10 @@ def xlsx_file(rows: list[list[Any]], header: list[str] = HEADER) -> bytes:
     return buffer.getvalue()
 
 
-def post_file(client: TestClient, content: bytes, name: str = "rows.csv", **params: Any) -> Any:
-    return client.post(IMPORTS, params=params, files={"file": (name, content)})
+def post_file(
+    client: TestClient, content: bytes, kind: str, name: str = "rows.csv", **params: Any
+) -> Any:
+    return client.post(IMPORTS, params=params, data={"kind": kind}, files={"file": (name, content)})
 
 
 def counts(client: TestClient) -> tuple[int, int, int]:
@@ -129,12 +131,11 @@ def test_import_creates_what_it_says_with_steps_and_one_audit_operation(
 
 def test_json_rows_and_idempotent_replay(client: TestClient) -> None:
     tree = make_tree(client)
-    body = {
-        "rows": [{"unit_id": tree["cell_a"]["id"], "full_name": "An", "source_since": "2026-01-02"}]
-    }
+    row = {"unit_id": tree["cell_a"]["id"], "full_name": "An", "source_since": "2026-01-02"}
+    body = {"kind": "candidates", "rows": [row]}
     headers = {"Idempotency-Key": "import-1"}
-    first = client.post(IMPORTS, params={"kind": "candidates"}, json=body, headers=headers)
-    again = client.post(IMPORTS, params={"kind": "candidates"}, json=body, headers=headers)
+    first = client.post(IMPORTS, json=body, headers=headers)
+    again = client.post(IMPORTS, json=body, headers=headers)
     assert ok(first, 201) == ok(again, 201)
     assert again.headers["idempotent-replayed"] == "true"
     assert total(client, CANDIDATES) == 1
@@ -178,6 +179,15 @@ def test_round_trip_export_edit_import(client: TestClient) -> None:
     assert set(after) == set(before)
 
 
+def test_what_is_not_a_file_or_rows_is_refused(client: TestClient) -> None:
+    assert_problem(client.post(IMPORTS, content=b"a,b", headers={"Content-Type": "text/csv"}), 415)
+    missing = assert_problem(client.post(IMPORTS, json={"rows": [{}]}), 422)
+    assert [e["loc"] for e in missing["errors"]] == [["body", "kind"]]
+    sent = {"data": {"kind": "candidates"}, "files": {"other": ("a.csv", b"x")}}
+    form = assert_problem(client.post(IMPORTS, **sent), 422)
+    assert form["errors"][0]["loc"] == ["body", "other"]
+
+
 def test_template_headers(client: TestClient) -> None:
     response = client.get(f"{IMPORTS}/templates/targets")
     assert response.status_code == 200
@@ -204,11 +214,11 @@ def test_formulas_macros_and_fakes_are_refused(client: TestClient) -> None:
         for name in x.namelist():
             archive.writestr(name, x.read(name))
         archive.writestr("xl/vbaProject.bin", b"macro")
-    assert_problem(post_file(client, buffer.getvalue(), name="a.xlsx", kind="candidates"), 415)
+    assert_problem(post_file(client, buffer.getvalue(), name="a.xlsx", kind="candidates"), 422)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-    assert_problem(post_file(client, png, name="a.csv", kind="candidates"), 415)
+    assert_problem(post_file(client, png, name="a.csv", kind="candidates"), 422)
     assert_problem(
-        post_file(client, b"\xff\xfe" + "x,y".encode("utf-16-le"), kind="candidates"), 415
+        post_file(client, b"\xff\xfe" + "x,y".encode("utf-16-le"), kind="candidates"), 422
     )
     assert total(client, CANDIDATES) == 0
 

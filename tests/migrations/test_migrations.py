@@ -197,14 +197,12 @@ def _populate(app: FastAPI, engine: Engine) -> None:
             "/api/v1/auth/token", data={"username": "migration-admin", "password": "wrong!"}
         )
         assert refused.status_code == 401
+        row = {"unit_id": cell["id"], "period_start": "2023-01-01", "period_end": "2023-12-31"}
         imported = ok(
             client.post(
-                "/api/v1/imports",
-                params={"kind": "outcomes"},
-                json={"rows": [{"unit_id": cell["id"], "period_start": "2023-01-01",
-                                "period_end": "2023-12-31", "admitted": 1}]},
+                "/api/v1/imports", json={"kind": "outcomes", "rows": [row | {"admitted": 1}]}
             )
-        )  # fmt: skip
+        )
     # A queued job's file (a job run deletes its chunks).
     with engine.begin() as connection:
         connection.execute(
