@@ -240,3 +240,68 @@ def test_large_file_runs_as_a_job(client: TestClient, monkeypatch: pytest.Monkey
     assert job["status"] == "succeeded"
     assert (job["rows_total"], job["rows_done"], job["summary"]["created"]) == (30, 30, 30)
     assert total(client, CANDIDATES) == 30
+
+
+def wait(client: TestClient, location: str) -> dict[str, Any]:
+    for _ in range(400):
+        job: dict[str, Any] = ok(client.get(location))
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"the job did not end: {job}")
+
+
+def test_rows_go_through_the_scope_of_the_caller(client: TestClient, login: Any) -> None:
+    tree = make_tree(client)
+    reporter = login("reporter", tree["cell_a"]["id"])
+    rows = [
+        [tree["cell_a"]["code"], "Trong phạm vi", "", "2026-01-15", "", ""],
+        [tree["cell_b"]["code"], "Ngoài phạm vi", "", "2026-01-15", "", ""],
+    ]
+    summary = ok(post_file(reporter, csv_file(rows), kind="candidates", dry_run="true"))["summary"]
+    assert summary["created"] == 1
+    assert [(e["row"], e["label"]) for e in summary["errors"]] == [(3, "Không có quyền")]
+
+
+def test_a_job_is_seen_by_its_submitter_and_the_readers_of_its_units(
+    client: TestClient, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "import_background_bytes", 10)
+    tree = make_tree(client)
+    reporter = login("reporter", tree["cell_a"]["id"])
+    rows = [[tree["cell_a"]["code"], "An", "", "2026-01-15", "", ""]]
+    response = post_file(reporter, csv_file(rows), kind="candidates", dry_run="true")
+    location = ok(response, 202) and response.headers["location"]
+    job = wait(reporter, location)
+    assert (job["status"], job["dry_run"], job["summary"]["created"]) == ("succeeded", True, 1)
+    assert total(client, CANDIDATES) == 0  # a dry run as a job writes nothing either
+    assert ok(login("viewer", tree["commune"]["id"]).get(location))["id"] == job["id"]
+    assert_problem(login("viewer", tree["cell_b"]["id"]).get(location), 404)
+
+
+def test_outcomes_and_commitments(client: TestClient) -> None:
+    tree = make_tree(client)
+    directive = ok(
+        client.post(
+            "/api/v1/directives",
+            json={"code": "05-CT/TW", "title": "Chỉ thị 05", "issuer": "Bộ Chính trị",
+                  "issued_on": "2016-05-15"},
+        ),
+        201,
+    )  # fmt: skip
+    outcome = {"unit_code": tree["commune"]["code"], "period_start": "2025-01-01",
+               "period_end": "2025-12-31", "admitted": 4}  # fmt: skip
+    first = ok(client.post(IMPORTS, json={"kind": "outcomes", "rows": [outcome]}), 201)
+    again = ok(
+        client.post(IMPORTS, json={"kind": "outcomes", "rows": [outcome | {"admitted": 5}]}), 201
+    )
+    assert (first["summary"]["created"], again["summary"]["updated"]) == (1, 1)
+    outcomes = ok(client.get("/api/v1/recruitment/outcomes"))["items"]
+    assert [o["admitted"] for o in outcomes] == [5]
+    header = ["Mã đơn vị", "Đăng ký với (mã đơn vị)", "Số hiệu chỉ thị", "Năm", "Loại",
+              "Lĩnh vực", "Nội dung cam kết", "Thời hạn"]  # fmt: skip
+    row = [tree["commune"]["code"], tree["district"]["code"], directive["code"], 2026,
+           "Việc khó", "Tạo nguồn phát triển đảng viên", "Tạo nguồn", "31/12/2026"]  # fmt: skip
+    result = post_file(client, xlsx_file([row], header), kind="commitments", dry_run="true")
+    summary = ok(result)["summary"]
+    assert (summary["created"], summary["errors"]) == (1, []), summary
