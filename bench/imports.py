@@ -92,7 +92,7 @@ def _run_job(client: TestClient, path: str) -> tuple[dict[str, Any], float, floa
     with open(path, "rb") as upload:
         response = client.post(
             "/api/v1/imports",
-            params={"kind": "candidates"},
+            data={"kind": "candidates"},
             files={"file": ("candidates.csv", upload, "text/csv")},
         )
     assert response.status_code == 202, response.text
