@@ -8,7 +8,7 @@ the database named, emptied first): a province, a commune and 20 cells, then a C
 candidates (a third with their awareness course dated) posted to POST /imports, which queues
 it as a job (CAMKET_IMPORT_BACKGROUND_BYTES=0), polled until done. Prints, per size: the
 file's size, the job's time from submission to its end, rows per second, the resident memory
-before the job and its peak while the job ran (sampled from /proc every 0.1 s) and the process's
+before the job and its peak while the job ran (sampled from /proc every 0.5 s) and the process's
 peak (ru_maxrss, which includes the test client's copy of the upload).
 """
 
@@ -103,7 +103,7 @@ def _run_job(client: TestClient, path: str) -> tuple[dict[str, Any], float, floa
         if job["status"] in ("succeeded", "failed"):
             return job, time.perf_counter() - started, peak, samples
         samples += 1
-        time.sleep(0.1)
+        time.sleep(0.5)
 
 
 def one(rows: int) -> dict[str, Any]:
