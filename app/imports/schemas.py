@@ -28,6 +28,7 @@ class RowError(BaseModel):
     column: str | None = Field(description="The column's Vietnamese header.")
     field: str | None = Field(description="The field the column fills.")
     label: str = Field(description="The kind of refusal, in Vietnamese.")
+    type: str = Field(description="The problem type the single-record endpoint would answer.")
     message: str
 
 

@@ -47,7 +47,7 @@ class Summary:
     ignored_columns: list[str] = field(default_factory=list)
 
     def add_error(self, row: int, column: str | None, field_name: str | None, status: int,
-                  message: str) -> None:  # fmt: skip
+                  message: str, problem: str = "/problems/validation") -> None:  # fmt: skip
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(
@@ -56,6 +56,7 @@ class Summary:
                     "column": column,
                     "field": field_name,
                     "label": LABELS.get(status, "Lỗi"),
+                    "type": problem,
                     "message": message,
                 }
             )
@@ -136,9 +137,11 @@ def _note_refusal(kind: Kind, number: int, error: Exception, summary: Summary) -
             loc: list[Any] = field_problem.get("loc") or []
             name = str(loc[1]) if len(loc) > 1 else None
         header = kind.header(name) if name else None
-        summary.add_error(number, header, name, error.status, error.detail)
+        summary.add_error(number, header, name, error.status, error.detail, error.type)
         return
-    summary.add_error(number, None, None, 409, f"Trái ràng buộc dữ liệu: {error}")
+    summary.add_error(
+        number, None, None, 409, f"Trái ràng buộc dữ liệu: {error}", "/problems/conflict"
+    )
 
 
 def _begin(session: Session) -> None:

@@ -305,3 +305,24 @@ def test_outcomes_and_commitments(client: TestClient) -> None:
     result = post_file(client, xlsx_file([row], header), kind="commitments", dry_run="true")
     summary = ok(result)["summary"]
     assert (summary["created"], summary["errors"]) == (1, []), summary
+
+
+def test_a_row_of_an_approved_period_is_refused(client: TestClient) -> None:
+    tree = make_tree(client)
+    approval = ok(
+        client.post("/api/v1/approvals", json={"unit_id": tree["cell_a"]["id"], "period": "2025"}),
+        201,
+    )
+    transition = f"/api/v1/approvals/{approval['id']}/transitions"
+    ok(client.post(transition, json={"action": "approve"}))
+    outcome = {"unit_code": tree["cell_a"]["code"], "period_start": "2025-04-01",
+               "period_end": "2025-06-30", "admitted": 1}  # fmt: skip
+    refused = assert_problem(
+        client.post(IMPORTS, json={"kind": "outcomes", "rows": [outcome]}), 422
+    )
+    [error] = refused["summary"]["errors"]
+    assert (error["row"], error["type"], error["label"]) == (
+        1, "/problems/period-locked", "Trái quy định"
+    )  # fmt: skip
+    assert str(approval["id"]) in error["message"]
+    assert ok(client.get("/api/v1/recruitment/outcomes"))["total"] == 0
