@@ -91,6 +91,11 @@ TAGS = [
         "description": "Rollups over a subtree and a period, as JSON, CSV (UTF-8 with BOM) or "
         "XLSX with Vietnamese headers.",
     },
+    {
+        "name": "imports",
+        "description": "Bulk import of CSV, XLSX or JSON rows through the single-record rules: "
+        "dry runs, all-or-nothing imports, background jobs, templates.",
+    },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},
