@@ -188,7 +188,8 @@ def _answer(response: Response, job: ImportJob) -> ImportPublic:
     "/templates/{kind}",
     response_class=Response,
     responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
+        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(404),
     },
     summary="An empty XLSX with the kind's Vietnamese headers",
 )
