@@ -207,4 +207,7 @@ def template(kind: ImportKind) -> Response:
     summary="An import: its state, progress (rows done of total) and summary",
 )
 def get_import(import_id: IdPath, session: SessionDep, scope: ScopeDep) -> ImportPublic:
+    """An import's record: a job's `status` and `rows_done` of `rows_total` while it runs, and
+    its summary once it ended. Seen by who sent it and by who may read every unit its rows
+    named; 404 for anyone else."""
     return publish(service.visible_job(session, scope=scope, job_id=import_id))
