@@ -22,15 +22,14 @@ RUN python -m venv /opt/venv
 
 WORKDIR /app
 
-# Dependencies first, read from pyproject.toml itself (no second list to keep in step), so this
-# layer is rebuilt only when pyproject.toml changes, not on every code change.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, exactly as locked (versions and hashes: scripts/lock.sh), so this layer is
+# rebuilt only when the lock file changes, not on every code change, and two builds a week apart
+# install the same code.
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # The project itself, without dependencies (already there), editable: see the header.
+COPY pyproject.toml ./
 COPY app ./app
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps -e /app
 

@@ -9,7 +9,7 @@ on SQLite.
 """
 
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -917,10 +917,38 @@ def _table(model: Any) -> sa.Table:
     return model.__table__  # type: ignore[no-any-return]
 
 
+# The steps `generate` reports to its `on_step` callback, in order (for a progress bar).
+GENERATE_STEPS = (
+    "tree",
+    "unit",
+    "unit_closure",
+    "unit_version",
+    "person",
+    "position",
+    "area_of_charge",
+    "candidate",
+    "recruitment_target",
+    "recruitment_outcome",
+    "commitment",
+    "reorganisation",
+    "reorganisation_unit",
+    "unit_lineage",
+    "candidate sums",
+    "statistics",
+)
+
+
 def generate(
-    engine: Engine, *, scale: Scale, seed: int, first_year: int, years: int
+    engine: Engine,
+    *,
+    scale: Scale,
+    seed: int,
+    first_year: int,
+    years: int,
+    on_step: Callable[[str], None] = lambda _step: None,
 ) -> dict[str, int]:
-    """Add a generated tree and its records to the database; returns rows per table."""
+    """Add a generated tree and its records to the database; returns rows per table.
+    `on_step(name)` is called as each of GENERATE_STEPS starts."""
     with engine.begin() as connection:
         start = {
             name: connection.execute(
@@ -946,35 +974,54 @@ def generate(
                 )
                 .returning(_table(Directive).c.id)
             ).scalar_one()
+        on_step("tree")
         generator = Generator(scale, seed, first_year, years, start)
         generator.build_tree()
         admitted: dict[tuple[int, int], int] = {}
-        counts = {
-            # Parents first (today's tree): a closed unit hangs under a successor made after it.
-            "unit": _load(connection, _table(Unit), sorted(generator.units, key=_level)),
-            "unit_closure": _load(connection, _table(UnitClosure), generator.closure()),
-            "unit_version": versions.backfill(connection, _table(Unit).c.id > start["unit"]),
-            "person": _load(connection, _table(Person), generator.people),
-            "position": _load(connection, _table(Position), generator.positions),
-            "area_of_charge": _load(connection, _table(AreaOfCharge), generator.areas),
-            "candidate": _load(connection, _table(Candidate), generator.candidates(admitted)),
-        }
-        counts["recruitment_target"] = _load(
-            connection, _table(RecruitmentTarget), generator.targets(admitted)
-        )
-        counts["recruitment_outcome"] = _load(
-            connection, _table(RecruitmentOutcome), generator.outcomes(admitted)
-        )
-        counts["commitment"] = _load(
-            connection, _table(Commitment), generator.commitments(directive_id)
-        )
-        counts["reorganisation"] = _load(
-            connection, _table(Reorganisation), generator.reorganisations()
-        )
-        counts["reorganisation_unit"] = _load(
-            connection, _table(ReorganisationUnit), generator.reorganisation_units()
-        )
-        counts["unit_lineage"] = _load(connection, _table(UnitLineage), generator.lineage)
+        # Parents first (today's tree): a closed unit hangs under a successor made after it.
+        loads: list[tuple[str, Callable[[], int]]] = [
+            ("unit", lambda: _load(connection, _table(Unit), sorted(generator.units, key=_level))),
+            ("unit_closure", lambda: _load(connection, _table(UnitClosure), generator.closure())),
+            (
+                "unit_version",
+                lambda: versions.backfill(connection, _table(Unit).c.id > start["unit"]),
+            ),
+            ("person", lambda: _load(connection, _table(Person), generator.people)),
+            ("position", lambda: _load(connection, _table(Position), generator.positions)),
+            ("area_of_charge", lambda: _load(connection, _table(AreaOfCharge), generator.areas)),
+            (
+                "candidate",
+                lambda: _load(connection, _table(Candidate), generator.candidates(admitted)),
+            ),
+            (
+                "recruitment_target",
+                lambda: _load(connection, _table(RecruitmentTarget), generator.targets(admitted)),
+            ),
+            (
+                "recruitment_outcome",
+                lambda: _load(connection, _table(RecruitmentOutcome), generator.outcomes(admitted)),
+            ),
+            (
+                "commitment",
+                lambda: _load(connection, _table(Commitment), generator.commitments(directive_id)),
+            ),
+            (
+                "reorganisation",
+                lambda: _load(connection, _table(Reorganisation), generator.reorganisations()),
+            ),
+            (
+                "reorganisation_unit",
+                lambda: _load(
+                    connection, _table(ReorganisationUnit), generator.reorganisation_units()
+                ),
+            ),
+            ("unit_lineage", lambda: _load(connection, _table(UnitLineage), generator.lineage)),
+        ]
+        counts: dict[str, int] = {}
+        for name, load in loads:  # in this order: candidates fill `admitted` for targets
+            on_step(name)
+            counts[name] = load()
+        on_step("candidate sums")
         counts |= flows.rebuild_sums(connection)
         if connection.dialect.name == "postgresql":
             # Ids were given explicitly: move the sequences past them.
@@ -986,6 +1033,7 @@ def generate(
                         f"(SELECT coalesce(max(id), 1) FROM {_table(model).name}))"
                     )
                 )
+    on_step("statistics")
     # Statistics for the planner, and on PostgreSQL the visibility map that lets counts scan
     # indexes only: what autovacuum would do some time after a bulk load.
     statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"

@@ -5,20 +5,26 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from app.api import api_router
 from app.core.config import settings
-from app.core.errors import Problem, install_error_handlers
+from app.core.db import engine
+from app.core.errors import install_error_handlers, problem_responses
+from app.core.logs import configure_logging
+from app.core.metrics import install_metrics
 from app.core.middleware import (
     DuplicateKeysMiddleware,
     InFlightLimitMiddleware,
     RequestContextMiddleware,
-    configure_access_log,
 )
+from app.core.openapi import build_document, route_name
 from app.health import router as health_router
 from app.idempotency import IdempotencyMiddleware, ReplayError, replay_response
+from app.reports.export import XLSX_MEDIA_TYPE
+from app.webhooks import worker as webhook_worker
 
 DESCRIPTION = """
 Cam Kết ("commitment") records how party organisations carry out a directive such as
@@ -101,6 +107,11 @@ TAGS = [
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},
     {"name": "api keys", "description": "Credentials for machine clients, sent as `X-API-Key`."},
     {"name": "audit", "description": "Who changed what, when, before and after."},
+    {
+        "name": "webhooks",
+        "description": "Signed HTTP deliveries of events (Standard Webhooks) to subscribers, "
+        "from an outbox written with each change; delivery logs and redelivery.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -115,7 +126,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    yield
+    with webhook_worker.in_process():  # on the embedded default only (Settings)
+        yield
 
 
 def create_app() -> FastAPI:
@@ -126,9 +138,10 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        generate_unique_id_function=route_name,
     )
     install_error_handlers(app)
-    configure_access_log(settings.log_level)
+    configure_logging(settings.log_level)
     # The last added runs first: request ids and the size limit, the queue for a database
     # connection, then idempotency (whose own short sessions thus count in the queue).
     app.add_middleware(IdempotencyMiddleware)
@@ -140,30 +153,43 @@ def create_app() -> FastAPI:
     )
     # A body naming a key twice is refused before it waits for a connection.
     app.add_middleware(DuplicateKeysMiddleware)
+    if settings.cors_origins:
+        # Inside the request context, so preflights get a request id and an access line.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            # What a browser script may read of an answer besides the simple headers.
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+            ],
+        )
+    # ETags stay as they are: they name a record's version (for If-Match), not the bytes sent.
+    # XLSX is a zip already.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.gzip_min_bytes,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, XLSX_MEDIA_TYPE),
+    )
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         larger=("/api/v1/imports", settings.import_max_bytes),
     )
+    install_metrics(app, engine)
     app.add_exception_handler(ReplayError, replay_response)
-    app.include_router(health_router)
+    # A probe with a body over the size limit is refused like any request.
+    app.include_router(health_router, responses=problem_responses(413))
     app.include_router(api_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-            )
-            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(problem.pop("$defs", {}))
-            components["Problem"] = problem
-            app.openapi_schema = schema
+            app.openapi_schema = build_document(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

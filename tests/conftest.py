@@ -17,6 +17,8 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{Path(_tmp) / 
 # The engine is built from settings at import time: point it at the test database first.
 os.environ["CAMKET_DATABASE_URL"] = DATABASE_URL
 os.environ["CAMKET_ENV"] = "test"
+# Tests drive webhook deliveries themselves (app.webhooks.worker.deliver_due), never a thread.
+os.environ["CAMKET_WEBHOOK_IN_PROCESS_WORKER"] = "false"
 os.environ["CAMKET_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 
 import pytest  # noqa: E402

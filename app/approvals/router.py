@@ -23,18 +23,19 @@ from app.core.pagination import Page, PageDep
 from app.core.schemas import IdQuery, RequiredIdQuery
 from app.idempotency import IDEMPOTENT
 from app.models import Approval, ApprovalStatus, LockException
+from app.reports.document import Column, Heading, Issuer, Sheet, issuer_of, text
 from app.reports.export import (
     EXPORT_RESPONSES,
-    Column,
     ExportFormat,
-    Sheet,
+    FormatQuery,
+    LayoutQuery,
     export,
     negotiate,
-    text,
-    title_lines,
 )
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
+# Mounted at /lock-exceptions by app/api.py (and at its old path /approvals/exceptions).
+exceptions = APIRouter(tags=["approvals"])
 
 PeriodQuery = Annotated[
     str | None,
@@ -107,36 +108,32 @@ def completeness(
     scope: ScopeDep,
     root_id: RequiredIdQuery,
     period: RequiredPeriodQuery,
-    fmt: Annotated[
-        ExportFormat | None, Query(alias="format", description="json (default), csv or xlsx.")
-    ] = None,
+    fmt: FormatQuery = None,
+    layout: LayoutQuery = None,
 ) -> Any:
     """Every unit open during the period in the root's subtree (the period's tree) is
     expected: how many submitted, were approved, submitted on time (by `due_on`) or late, and
-    which never did (missing); then each unit with its status. CSV and XLSX list the units
-    under the totals, with Vietnamese headers."""
+    which never did (missing); then each unit with its status. CSV, XLSX and PDF list the
+    units, with Vietnamese headers; printed, the totals head the table."""
     report = service.completeness(session, scope=scope, root_id=root_id, period_key=period)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
         return report
     root = scope.unit(root_id)
-    return export(
-        chosen, [_completeness_sheet(report, root.name)], f"hoan-thanh-{root.code}-{period}"
-    )
+    issuer = issuer_of(session, root, clock.today())
+    sheet = _completeness_sheet(report, issuer)
+    return export(chosen, [sheet], f"hoan-thanh-{root.code}-{period}", layout)
 
 
-def _completeness_sheet(report: Completeness, root_name: str) -> Sheet:
+def _completeness_sheet(report: Completeness, issuer: Issuer) -> Sheet:
     totals = (
-        f"Phải gửi: {report.expected} · Đã gửi: {report.submitted} · Đã phê duyệt: "
-        f"{report.approved} · Đúng hạn: {report.on_time} · Trễ hạn: {report.late} · "
-        f"Chưa gửi: {report.missing}"
+        f"Kỳ {report.period}. Phải gửi: {report.expected} · Đã gửi: {report.submitted} · "
+        f"Đã phê duyệt: {report.approved} · Đúng hạn: {report.on_time} · "
+        f"Trễ hạn: {report.late} · Chưa gửi: {report.missing}"
     )
     return Sheet(
         name="Tiến độ gửi số liệu",
-        title=[
-            *title_lines("Tiến độ gửi số liệu", root_name, f"Kỳ {report.period}", clock.today()),
-            totals,
-        ],
+        heading=Heading(issuer, clock.today(), "Báo cáo", "tiến độ gửi số liệu", totals),
         columns=[
             text("Mã đơn vị", lambda row: row.code, 14),
             text("Tên đơn vị", lambda row: row.name),
@@ -152,8 +149,8 @@ def _completeness_sheet(report: Completeness, root_name: str) -> Sheet:
     )
 
 
-@router.get(
-    "/exceptions",
+@exceptions.get(
+    "",
     response_model=Page[LockExceptionPublic],
     summary="List lock exceptions",
     responses=problem_responses(404),
@@ -172,8 +169,8 @@ def list_exceptions(
     )
 
 
-@router.post(
-    "/exceptions",
+@exceptions.post(
+    "",
     response_model=LockExceptionPublic,
     status_code=201,
     dependencies=[IDEMPOTENT],
@@ -195,8 +192,8 @@ def grant_exception(
     return with_etag(response, exception)
 
 
-@router.get(
-    "/exceptions/{exception_id:int}",
+@exceptions.get(
+    "/{exception_id:int}",
     response_model=LockExceptionPublic,
     summary="Get a lock exception",
     responses=problem_responses(404),

@@ -13,10 +13,11 @@ from app.access.scope import Scope
 from app.core.middleware import request_id_var
 from app.core.pagination import PageParams, paginate
 from app.models import AuditEvent, Unit
+from app.outbox import from_audit
 from app.tree.lineage import lock_lines
 
 # Never copied into the trail: secrets, and derived columns.
-_HIDDEN = {"password_hash", "secret_hash", "search_key", "tokens_valid_from"}
+_HIDDEN = {"password_hash", "secret", "secret_hash", "search_key", "tokens_valid_from"}
 
 
 def snapshot(record: SQLModel) -> dict[str, Any]:
@@ -35,20 +36,21 @@ def record_event(
     """Add the event for a change of `entity`, after flushing it so its id and version are set."""
     session.flush()
     principal = scope.principal
-    session.add(
-        AuditEvent(
-            user_id=principal.user_id,
-            api_key_id=principal.api_key_id,
-            actor=principal.name,
-            action=action,
-            entity_type=type(entity).__tablename__,  # type: ignore[arg-type]
-            entity_id=entity.id,  # type: ignore[attr-defined]
-            unit_id=unit_id,
-            before=before,
-            after=snapshot(entity) if action != "delete" else None,
-            request_id=request_id_var.get(),
-        )
+    event = AuditEvent(
+        user_id=principal.user_id,
+        api_key_id=principal.api_key_id,
+        actor=principal.name,
+        action=action,
+        entity_type=type(entity).__tablename__,  # type: ignore[arg-type]
+        entity_id=entity.id,  # type: ignore[attr-defined]
+        unit_id=unit_id,
+        before=before,
+        after=snapshot(entity) if action != "delete" else None,
+        request_id=request_id_var.get(),
     )
+    session.add(event)
+    # Its webhook event, if the change is one (app/outbox.py): in the same transaction.
+    from_audit(session, event)
 
 
 # Set in `session.info` by `one_transaction`: `audited` then flushes instead of committing.

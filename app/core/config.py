@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: str = "info"
+    # The base URL clients reach the API at, as the OpenAPI document's `servers` states it
+    # (e.g. `https://camket.example.vn`); the default `/` means "where the document was read".
+    public_url: str = "/"
     seed_dir: Path = PROJECT_DIR / "seed_data"
 
     # Signs access tokens. The default is public: the service refuses it outside development.
@@ -96,6 +99,44 @@ class Settings(BaseSettings):
     # "expiry days"), unless a lock exception covers the unit; unset (the default): entry
     # stays open until an approval locks it.
     approval_entry_closes_days: Annotated[int | None, Field(ge=0, le=3660)] = None
+
+    # Operations (README "Operations"). GET /metrics in Prometheus' format; when a token is set,
+    # scrapers must send it as `Authorization: Bearer` (or keep /metrics off the public proxy).
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    # Origins (comma-separated, e.g. `https://app.example.vn`) whose browser scripts may call
+    # the API; none by default (same-origin only). `*` allows any origin.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # Responses at least this large are gzip-compressed for clients that accept it.
+    gzip_min_bytes: Annotated[int, Field(ge=0)] = 1000
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    # Webhooks (app/webhooks/). Hosts a subscription's URL may name, comma-separated (exact,
+    # or `*.example.org` for its subdomains); empty: any host. Whatever the list, a URL whose
+    # host is or resolves to a private, loopback, link-local or otherwise non-public address is
+    # refused unless `webhook_allow_private` (a receiver on the operator's own network).
+    webhook_allowed_hosts: str = ""
+    webhook_allow_private: bool = False
+    # Each phase of an HTTP delivery (connect, write, read) gives up after this many seconds.
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    # A failed attempt is retried after base × 2^(attempts - 1) seconds, at most the cap, until
+    # the delivery has had this many attempts; then it has failed (redeliver it by hand).
+    webhook_max_attempts: Annotated[int, Field(ge=1, le=100)] = 8
+    webhook_retry_base_seconds: Annotated[float, Field(gt=0)] = 30.0
+    webhook_retry_cap_seconds: Annotated[float, Field(gt=0)] = 6 * 3600.0
+    # A subscription whose attempts failed this many times in a row is disabled.
+    webhook_disable_after_failures: Annotated[int, Field(ge=1)] = 20
+    # How often a worker with nothing to do looks again.
+    webhook_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    # Deliver from a thread of `camket serve` itself. Unset: on with SQLite (the embedded
+    # default, one process), off with PostgreSQL, where `camket worker` processes deliver.
+    webhook_in_process_worker: bool | None = None
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -4,9 +4,7 @@ limit on requests in flight, and JSON bodies that name a key twice."""
 import json
 import logging
 import re
-import sys
 import uuid
-from contextvars import ContextVar
 from time import perf_counter
 from typing import Any
 
@@ -18,22 +16,14 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import overloaded_response, problem_response
+from app.core.logs import request_id_var, request_state_var
 
-# The current request's id, for the audit trail; copied into worker threads by anyio.
-request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+__all__ = ["request_id_var"]  # the audit trail reads it from here
 
+# One line per request at INFO, in the JSON format of app/core/logs.py:
+# `CAMKET_LOG_LEVEL=warning` silences them.
 access_log = logging.getLogger("camket.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def configure_access_log(level: str) -> None:
-    """One line per request at INFO: `CAMKET_LOG_LEVEL=warning` silences them."""
-    if not access_log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access_log.addHandler(handler)
-        access_log.propagate = False
-    access_log.setLevel(level.upper())
 
 
 class BodyTooLargeError(HTTPException):
@@ -61,6 +51,7 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
+        state_token = request_state_var.set(state)
         started = perf_counter()
         status = 500
         started_response = False
@@ -108,19 +99,20 @@ class RequestContextMiddleware:
             await too_large()
         finally:
             if access_log.isEnabledFor(logging.INFO):  # the line is built only to be written
+                # The user and request id are added by the log filter (app/core/logs.py).
                 access_log.info(
-                    json.dumps(
-                        {
-                            "method": scope["method"],
-                            "path": scope["path"],
-                            "status": status,
-                            "duration_ms": round((perf_counter() - started) * 1000, 2),
-                            "user": state.get("principal"),
-                            "request_id": request_id,
-                        },
-                        ensure_ascii=False,
-                    )
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((perf_counter() - started) * 1000, 2),
+                    },
                 )
+            request_state_var.reset(state_token)
             request_id_var.reset(token)
 
 

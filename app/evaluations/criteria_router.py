@@ -13,7 +13,8 @@ from app.evaluations.deps import CriteriaSetDep
 from app.evaluations.schemas import CriteriaSetCreate, CriteriaSetPublic, CriteriaSetUpdate
 from app.idempotency import IDEMPOTENT
 
-router = APIRouter(prefix="/evaluations/criteria-sets", tags=["evaluations"])
+# Mounted at /criteria-sets by app/api.py (and at its old path /evaluations/criteria-sets).
+router = APIRouter(tags=["evaluations"])
 
 
 @router.get("", response_model=Page[CriteriaSetPublic], summary="List criteria sets")

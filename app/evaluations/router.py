@@ -26,6 +26,8 @@ from app.idempotency import IDEMPOTENT
 from app.models import Evaluation, EvaluationStatus, PeriodKind
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
+# Mounted at /evaluation-caps by app/api.py (and at its old path /evaluations/caps).
+caps = APIRouter(tags=["evaluations"])
 
 
 async def evaluation_filters(
@@ -102,7 +104,7 @@ def suggestion(
     return service.suggest(session, unit=unit, year=period.year, period=period)
 
 
-@router.get("/caps", response_model=Page[CapPublic], summary="List caps on excellent grades")
+@caps.get("", response_model=Page[CapPublic], summary="List caps on excellent grades")
 def list_caps(
     session: SessionDep,
     scope: ScopeDep,
@@ -115,8 +117,8 @@ def list_caps(
     return service.list_caps(session, scope=scope, params=page, unit_id=unit_id, year=year)
 
 
-@router.post(
-    "/caps",
+@caps.post(
+    "",
     response_model=CapPublic,
     status_code=201,
     dependencies=[IDEMPOTENT],
@@ -137,8 +139,8 @@ def create_cap(
     return service.publish_cap(session, cap)
 
 
-@router.get(
-    "/caps/{cap_id:int}",
+@caps.get(
+    "/{cap_id:int}",
     response_model=CapPublic,
     summary="Get a cap",
     responses=problem_responses(404),
@@ -149,8 +151,8 @@ def get_cap(session: SessionDep, cap: CapDep, response: Response) -> CapPublic:
     return service.publish_cap(session, cap)
 
 
-@router.patch(
-    "/caps/{cap_id:int}",
+@caps.patch(
+    "/{cap_id:int}",
     response_model=CapPublic,
     summary="Change a cap",
     responses=problem_responses(403, 404, 409, 412),

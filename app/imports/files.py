@@ -211,6 +211,10 @@ def _xlsx_rows(
             values[headers[index]] = value
         if values:
             yield number, values
+        elif number > header_row + 1:
+            # The table ends at its first empty row: below it, a printed export's signature
+            # block (app/reports/document.py) is no data.
+            return
 
 
 def read_table(file: IO[bytes], fmt: FileFormat, wanted: set[str]) -> Table:

@@ -1,8 +1,10 @@
 """POST /imports: a CSV or XLSX file, or JSON rows, through the single-record rules."""
 
+import io
 import json
 from typing import Annotated, Any, TypeVar
 
+import xlsxwriter
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +24,7 @@ from app.imports.files import FileFormat, read_table, sniff
 from app.imports.kinds import KINDS
 from app.imports.schemas import ImportFileIn, ImportPublic, ImportRowsIn, ImportSummary
 from app.models import ImportJob, ImportKind
-from app.reports.export import XLSX_MEDIA_TYPE, Sheet, text, xlsx_response
+from app.reports.export import XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Body = TypeVar("Body", bound=BaseModel)
@@ -196,8 +198,20 @@ def _answer(response: Response, job: ImportJob) -> ImportPublic:
 def template(kind: ImportKind) -> Response:
     """The headers are the exports' where an export has the column, so an exported report
     edited in Excel imports back."""
-    columns = [text(column.header, lambda _: None, 22) for column in KINDS[kind].columns]
-    return xlsx_response([Sheet(kind.label[:31], columns, [])], f"mau-nhap-{kind.value}")
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(kind.label[:31])
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "bg_color": "#DDEBF7"})
+    for index, column in enumerate(KINDS[kind].columns):
+        sheet.set_column(index, index, 22)
+        sheet.write_string(0, index, column.header, bold)
+    workbook.close()
+    filename = f"mau-nhap-{kind.value}.xlsx"
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.get(

@@ -13,8 +13,10 @@ from app.models import (
     CommitmentKind,
     CommitmentStatus,
     CriterionMeasure,
+    DeliveryStatus,
     DisciplineForm,
     EvaluationStatus,
+    EventType,
     Grade,
     ImportKind,
     ImportStatus,
@@ -56,6 +58,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "approval_action": ApprovalAction,
     "import_kind": ImportKind,
     "import_status": ImportStatus,
+    "webhook_event_type": EventType,
+    "webhook_delivery_status": DeliveryStatus,
 }
 
 

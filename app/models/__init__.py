@@ -78,6 +78,14 @@ from app.models.unit import (
     UnitClosure,
     UnitVersion,
 )
+from app.models.webhook import (
+    DeadlineCheck,
+    DeliveryStatus,
+    EventType,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 __all__ = [
     "CANDIDATE_STEP_DATES",
@@ -114,6 +122,8 @@ __all__ = [
     "CommitmentStatus",
     "CriteriaSet",
     "CriterionMeasure",
+    "DeadlineCheck",
+    "DeliveryStatus",
     "Directive",
     "DirectiveBase",
     "Discipline",
@@ -121,6 +131,7 @@ __all__ = [
     "DisciplineForm",
     "Evaluation",
     "EvaluationStatus",
+    "EventType",
     "ExcellenceCap",
     "Grade",
     "Grant",
@@ -133,6 +144,7 @@ __all__ = [
     "ImportStatus",
     "LineageKind",
     "LockException",
+    "OutboxEvent",
     "PeriodKind",
     "Person",
     "PersonBase",
@@ -159,5 +171,7 @@ __all__ = [
     "UnitVersion",
     "User",
     "UserBase",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "utcnow",
 ]

@@ -1,24 +1,33 @@
-"""Reports as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or XLSX (xlsxwriter in constant
-memory): a title row naming the unit, the period and the date of issue, Vietnamese headers, numbers
-as numbers. The writers hold no rows (CSV streams, XLSX uses xlsxwriter's constant-memory mode):
-what grows with the rows is the report built before them, not its export."""
+"""Reports as CSV (UTF-8 with BOM, so Excel shows Vietnamese), XLSX (xlsxwriter in constant
+memory) or PDF (app/reports/pdf.py), in one of two layouts:
+
+- `print`: a party document (app/reports/document.py) to sign and file: its heading, the
+  title, the table with its header repeated on every page and its totals row bold, units
+  indented by depth, the signature block; landscape A4, one page wide.
+- `data`: one header row, then the data rows, nothing else, for `pandas.read_csv` and the like.
+
+CSV defaults to `data` (a machine reads it), XLSX and PDF to `print`; a PDF is only `print`.
+The writers hold no rows (CSV streams, XLSX uses xlsxwriter's constant-memory mode): what grows
+with the rows is the report built before them, not its export. The PDF is laid out whole.
+"""
 
 import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-import xlsxwriter
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+from app.core.errors import InvalidValueError
+from app.reports.document import Layout, Sheet, cells
+from app.reports.pdf import write_pdf
+from app.reports.xlsx import write_xlsx
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -26,46 +35,51 @@ class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
+    pdf = "pdf"
+
+
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    ExportFormat.json: "application/json",
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.xlsx: XLSX_MEDIA_TYPE,
+    ExportFormat.pdf: "application/pdf",
+}
+"""The one map from a format to its media type: content negotiation, the responses and their
+OpenAPI declaration (EXPORT_RESPONSES) all read it, so a format added here is documented too."""
+FILE_FORMATS = [fmt for fmt in ExportFormat if fmt != ExportFormat.json]
+
+
+FormatQuery = Annotated[
+    ExportFormat | None, Query(alias="format", description="json (default), csv, xlsx or pdf.")
+]
+LayoutQuery = Annotated[
+    Layout | None,
+    Query(
+        description="CSV and XLSX: `data` (one header row, then the rows; CSV's default) or "
+        "`print` (a party document with heading and signature block; XLSX's and PDF's default)."
+    ),
+]
 
 
 def negotiate(request: Request, requested: ExportFormat | None) -> ExportFormat:
-    """`format=` wins; otherwise the Accept header may ask for CSV or XLSX; JSON by default."""
+    """`format=` wins; otherwise the Accept header may ask for CSV, XLSX or PDF; JSON by default."""
     if requested is not None:
         return requested
     accept = request.headers.get("accept", "")
-    if "text/csv" in accept:
-        return ExportFormat.csv
-    if XLSX_MEDIA_TYPE in accept:
-        return ExportFormat.xlsx
+    for fmt in FILE_FORMATS:
+        if MEDIA_TYPES[fmt].split(";")[0] in accept:
+            return fmt
     return ExportFormat.json
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: Callable[[Any], Any]
-    width: int = 14
-    number: bool = True
-
-
-def text(header: str, value: Callable[[Any], Any], width: int = 30) -> Column:
-    return Column(header, value, width, number=False)
-
-
-@dataclass
-class Sheet:
-    name: str
-    columns: list[Column]
-    rows: Iterable[Any]
-    title: list[str] = field(default_factory=list)
-
-
-def title_lines(report: str, unit_name: str, period: str, issued_on: date) -> list[str]:
-    return [f"{report} — {unit_name}", f"{period} · Ngày lập: {issued_on.strftime('%d/%m/%Y')}"]
-
-
-def _cells(sheet: Sheet, row: Any) -> list[Any]:
-    return [column.value(row) for column in sheet.columns]
+def chosen_layout(fmt: ExportFormat, requested: Layout | None) -> Layout:
+    if requested is None:
+        return Layout.data if fmt == ExportFormat.csv else Layout.print
+    if fmt == ExportFormat.pdf and requested == Layout.data:
+        raise InvalidValueError(
+            "layout", "A PDF is printed: layout=data is for CSV and XLSX.", location="query"
+        )
+    return requested
 
 
 def _csv_safe(value: Any) -> Any:
@@ -75,8 +89,8 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-def csv_response(sheet: Sheet, filename: str) -> StreamingResponse:
-    """The first sheet only: a CSV holds one table."""
+def csv_response(sheet: Sheet, filename: str, layout: Layout) -> StreamingResponse:
+    """The first sheet only: a CSV holds one table. Printed, the heading's two lines come first."""
 
     def lines() -> Iterator[bytes]:
         buffer = io.StringIO()
@@ -89,90 +103,67 @@ def csv_response(sheet: Sheet, filename: str) -> StreamingResponse:
             return chunk
 
         yield "\ufeff".encode()
-        for line in sheet.title:
-            writer.writerow([line])
+        if layout == Layout.print:
+            for line in sheet.heading.lines():
+                writer.writerow([line])
         writer.writerow([c.header for c in sheet.columns])
         yield flush()
-        for row in sheet.rows:
-            writer.writerow(["" if v is None else _csv_safe(v) for v in _cells(sheet, row)])
+        for row, _ in sheet.all_rows():
+            writer.writerow(["" if v is None else _csv_safe(v) for v in cells(sheet, row)])
             if buffer.tell() > 65_536:
                 yield flush()
         yield flush()
 
     return StreamingResponse(
         lines(),
-        media_type=CSV_MEDIA_TYPE,
+        media_type=MEDIA_TYPES[ExportFormat.csv],
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
     )
 
 
-def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
-    worksheet = workbook.add_worksheet(sheet.name[:31])
-    row_index = 0
-    for line in sheet.title:
-        worksheet.write_string(row_index, 0, line, formats["title"] if row_index == 0 else None)
-        row_index += 1
-    for index, column in enumerate(sheet.columns):
-        worksheet.set_column(index, index, column.width)
-    # In constant-memory mode rows go out in order, so widths and panes are set before data.
-    worksheet.freeze_panes(row_index + 1, 0)
-    for index, column in enumerate(sheet.columns):
-        worksheet.write_string(row_index, index, column.header, formats["header"])
-    for row in sheet.rows:
-        row_index += 1
-        for index, value in enumerate(_cells(sheet, row)):
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                worksheet.write_boolean(row_index, index, value)
-            elif isinstance(value, int | float):
-                worksheet.write_number(row_index, index, value)
-            elif isinstance(value, date):
-                worksheet.write_datetime(row_index, index, value, formats["date"])
-            else:
-                worksheet.write_string(row_index, index, str(value))
-
-
-def xlsx_response(sheets: list[Sheet], filename: str) -> FileResponse:
-    """Spooled to a temporary file deleted once sent."""
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="camket-")
+def spooled(suffix: str, write: Callable[[str], None], fmt: ExportFormat, name: str) -> Any:
+    """Written to a temporary file, deleted once sent."""
+    handle, path = tempfile.mkstemp(suffix=suffix, prefix="camket-")
     os.close(handle)
     try:
-        workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
-        formats = {
-            "title": workbook.add_format({"bold": True, "font_size": 13}),
-            "header": workbook.add_format(
-                {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}
-            ),
-            "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
-        }
-        for sheet in sheets:
-            _write_sheet(workbook, sheet, formats)
-        workbook.close()
+        write(path)
     except BaseException:
         os.unlink(path)
         raise
     return FileResponse(
         path,
-        media_type=XLSX_MEDIA_TYPE,
-        filename=f"{filename}.xlsx",
+        media_type=MEDIA_TYPES[fmt],
+        filename=f"{name}{suffix}",
         background=BackgroundTask(os.unlink, path),
     )
 
 
-def export(fmt: ExportFormat, sheets: list[Sheet], filename: str) -> Any:
+def export(fmt: ExportFormat, sheets: list[Sheet], filename: str, layout: Layout | None) -> Any:
+    chosen = chosen_layout(fmt, layout)
     if fmt == ExportFormat.csv:
-        return csv_response(sheets[0], filename)
-    return xlsx_response(sheets, filename)
+        return csv_response(sheets[0], filename, chosen)
+    if fmt == ExportFormat.xlsx:
+        return spooled(".xlsx", lambda path: write_xlsx(path, sheets, chosen), fmt, filename)
+    return spooled(".pdf", lambda path: write_pdf(path, sheets), fmt, filename)
 
 
+# The 200 of an exporting operation: JSON (from its response model) and each file format as
+# bytes of its own media type, with the file name a download keeps.
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
+        "description": "JSON by default; a file with `format=` ("
+        + ", ".join(f"`{fmt}`" for fmt in FILE_FORMATS)
+        + ") or an `Accept` header naming its media type.",
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for fmt, media_type in MEDIA_TYPES.items()
+            if fmt in FILE_FORMATS
         },
-        "description": "JSON by default; CSV with `format=csv` or `Accept: text/csv`; XLSX with "
-        "`format=xlsx`.",
+        "headers": {
+            "Content-Disposition": {
+                "description": "`attachment; filename=...` on a file; absent on JSON.",
+                "schema": {"type": "string"},
+            }
+        },
     }
 }

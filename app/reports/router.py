@@ -10,7 +10,15 @@ from app.core.schemas import StructureQuery, YearQuery
 from app.models import MAX_ID, Structure
 from app.recruitment.deps import PeriodDep
 from app.reports import service, sheets
-from app.reports.export import EXPORT_RESPONSES, ExportFormat, export, negotiate
+from app.reports.document import issuer_of
+from app.reports.export import (
+    EXPORT_RESPONSES,
+    ExportFormat,
+    FormatQuery,
+    LayoutQuery,
+    export,
+    negotiate,
+)
 from app.reports.schemas import CommitmentsReport, RecruitmentReport, Scorecard
 from app.units.deps import UnitDep
 
@@ -18,9 +26,6 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 scorecards = APIRouter(prefix="/units", tags=["reports"])
 
 RootId = Annotated[int, Query(ge=1, le=MAX_ID, description="The report's unit.")]
-FormatQuery = Annotated[
-    ExportFormat | None, Query(alias="format", description="json (default), csv or xlsx.")
-]
 RESPONSES = EXPORT_RESPONSES | problem_responses(404)
 
 
@@ -39,6 +44,7 @@ def recruitment_report(
     depth: Annotated[int, Query(ge=1, le=10, description="Levels below the root.")] = 1,
     structure: StructureQuery = Structure.as_of,
     fmt: FormatQuery = None,
+    layout: LayoutQuery = None,
 ) -> Any:
     """One row per unit down to `depth` levels below the root (units open during the period),
     in tree order, and a totals row for the root. Every figure of a row covers that unit's
@@ -53,7 +59,8 @@ def recruitment_report(
     if chosen == ExportFormat.json:
         return report
     name = f"tuyen-dang-vien-{root.code}-{first}-{last}"
-    return export(chosen, sheets.recruitment_sheets(report), name)
+    issuer = issuer_of(session, root, report.issued_on)
+    return export(chosen, sheets.recruitment_sheets(report, issuer), name, layout)
 
 
 @router.get(
@@ -70,18 +77,21 @@ def commitments_report(
     year: YearQuery = None,
     structure: StructureQuery = Structure.as_of,
     fmt: FormatQuery = None,
+    layout: LayoutQuery = None,
 ) -> Any:
     """Counts by status × category and by kind, overdue ones and ones not yet accepted, for
     each direct child (over its subtree) and in total; and every commitment with the
     committee member directing it. CSV holds the per-unit table; XLSX adds the status ×
-    category matrix and the list."""
+    category matrix and the list; PDF holds all three."""
     root = scope.unit(root_id)
     chosen_year = year or clock.today().year
     report = service.commitments_report(session, root=root, year=chosen_year, structure=structure)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
         return report
-    return export(chosen, sheets.commitments_sheets(report), f"cam-ket-{root.code}-{chosen_year}")
+    issuer = issuer_of(session, root, report.issued_on)
+    name = f"cam-ket-{root.code}-{chosen_year}"
+    return export(chosen, sheets.commitments_sheets(report, issuer), name, layout)
 
 
 @scorecards.get(
@@ -97,13 +107,16 @@ def scorecard(
     year: YearQuery = None,
     structure: StructureQuery = Structure.as_of,
     fmt: FormatQuery = None,
+    layout: LayoutQuery = None,
 ) -> Any:
     """The unit's own commitments with status and progress, its recruitment figures, its
     evaluation if any and the suggested grade. CSV holds the commitments; XLSX adds the
-    recruitment figures and the evaluation."""
+    recruitment figures and the evaluation; PDF holds all three."""
     chosen_year = year or clock.today().year
     card = service.scorecard(session, unit=unit, year=chosen_year, structure=structure)
     chosen = negotiate(request, fmt)
     if chosen == ExportFormat.json:
         return card
-    return export(chosen, sheets.scorecard_sheets(card), f"ket-qua-{unit.code}-{chosen_year}")
+    issuer = issuer_of(session, unit, card.issued_on)
+    name = f"ket-qua-{unit.code}-{chosen_year}"
+    return export(chosen, sheets.scorecard_sheets(card, issuer), name, layout)

@@ -12,7 +12,7 @@ from app.models import (
     Structure,
 )
 from app.recruitment.schemas import RecruitmentFigures
-from app.reports.export import Column, Sheet, text, title_lines
+from app.reports.document import Column, Heading, Issuer, Sheet, text
 from app.reports.schemas import CommitmentLine, CommitmentsReport, RecruitmentReport, Scorecard
 
 # Headers an import reads back (app/imports): an export edited in Excel imports as it is.
@@ -45,13 +45,18 @@ def _period(from_year: int, to_year: int, structure: Structure) -> str:
     return f"{years} ({structure.label.lower()})"
 
 
+def _below_first_level(row: Any) -> int:
+    """A unit's name is printed indented by its depth below the report's root's children."""
+    return max(getattr(row, "depth", 1) - 1, 0)
+
+
 def _recruitment_columns(with_depth: bool) -> list[Column]:
     columns = [
         text(UNIT_CODE, lambda r: r.code, 18),
-        text(UNIT_NAME, lambda r: r.name, 36),
+        text(UNIT_NAME, lambda r: r.name, 36, indent=_below_first_level),
     ]
     if with_depth:
-        columns.append(Column("Cấp (so với đơn vị báo cáo)", lambda r: getattr(r, "depth", 0), 10))
+        columns.append(Column("Cấp (so với đơn vị báo cáo)", lambda r: getattr(r, "depth", 0), 9))
     columns += [
         Column(TARGET, lambda r: r.target),
         Column("Kết nạp (hồ sơ từng người)", lambda r: r.admitted_individual),
@@ -60,11 +65,11 @@ def _recruitment_columns(with_depth: bool) -> list[Column]:
         Column("Tỷ lệ đạt chỉ tiêu (%)", lambda r: r.achievement_percent),
     ]
     columns += [
-        Column(stage.label, _stage_count(index), 16) for index, stage in enumerate(CandidateStage)
+        Column(stage.label, _stage_count(index), 12) for index, stage in enumerate(CandidateStage)
     ]
     columns += [
-        Column("Quá hạn (lễ kết nạp, công nhận chính thức)", lambda r: r.overdue_alerts, 16),
-        Column("Báo cáo số lượng không tách được theo năm", lambda r: r.outcomes_straddling, 16),
+        Column("Quá hạn (lễ kết nạp, công nhận chính thức)", lambda r: r.overdue_alerts, 13),
+        Column("Báo cáo số lượng không tách được theo năm", lambda r: r.outcomes_straddling, 13),
     ]
     return columns
 
@@ -73,15 +78,17 @@ def _totals(figures: RecruitmentFigures) -> RecruitmentFigures:
     return figures.model_copy(update={"name": f"{TOTALS_PREFIX}{figures.name}"})
 
 
-def recruitment_sheets(report: RecruitmentReport) -> list[Sheet]:
-    title = title_lines(
-        "Báo cáo kết quả phát triển đảng viên",
-        report.totals.name,
-        _period(report.from_year, report.to_year, report.structure),
+def recruitment_sheets(report: RecruitmentReport, issuer: Issuer) -> list[Sheet]:
+    heading = Heading(
+        issuer,
         report.issued_on,
+        "Báo cáo",
+        "kết quả phát triển đảng viên",
+        _period(report.from_year, report.to_year, report.structure),
     )
-    rows: list[Any] = [*report.rows, _totals(report.totals)]
-    return [Sheet("Phát triển đảng viên", _recruitment_columns(True), rows, title)]
+    columns = _recruitment_columns(True)
+    totals = _totals(report.totals)
+    return [Sheet("Phát triển đảng viên", columns, report.rows, heading, totals)]
 
 
 def _commitment_summary_columns() -> list[Column]:
@@ -115,34 +122,36 @@ def _commitment_list_columns() -> list[Column]:
     ]
 
 
-def commitment_list_sheet(lines: list[CommitmentLine], title: list[str]) -> Sheet:
-    return Sheet("Danh sách cam kết", _commitment_list_columns(), lines, title)
+def commitment_list_sheet(lines: list[CommitmentLine], heading: Heading) -> Sheet:
+    return Sheet("Danh sách cam kết", _commitment_list_columns(), lines, heading)
 
 
-def commitments_sheets(report: CommitmentsReport) -> list[Sheet]:
-    title = title_lines(
-        "Báo cáo thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
-        report.totals.name,
-        _period(report.year, report.year, report.structure),
+def commitments_sheets(report: CommitmentsReport, issuer: Issuer) -> list[Sheet]:
+    heading = Heading(
+        issuer,
         report.issued_on,
+        "Báo cáo",
+        "thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
+        _period(report.year, report.year, report.structure),
     )
     totals = report.totals.model_copy(update={"name": f"{TOTALS_PREFIX}{report.totals.name}"})
     by_status = report.totals.by_status_and_category
     matrix_columns = [text("Trạng thái", lambda status: status.label, 28)]
     matrix_columns += [Column(c.label, _cell(by_status, c), 18) for c in CommitmentCategory]
     return [
-        Sheet("Tổng hợp", _commitment_summary_columns(), [*report.rows, totals], title),
-        Sheet("Trạng thái × lĩnh vực", matrix_columns, list(CommitmentStatus), title),
-        commitment_list_sheet(report.commitments, title),
+        Sheet("Tổng hợp", _commitment_summary_columns(), report.rows, heading, totals),
+        Sheet("Trạng thái × lĩnh vực", matrix_columns, list(CommitmentStatus), heading),
+        commitment_list_sheet(report.commitments, heading),
     ]
 
 
-def scorecard_sheets(card: Scorecard) -> list[Sheet]:
-    title = title_lines(
-        "Phiếu tổng hợp kết quả",
-        card.name,
-        _period(card.year, card.year, card.recruitment.structure),
+def scorecard_sheets(card: Scorecard, issuer: Issuer) -> list[Sheet]:
+    heading = Heading(
+        issuer,
         card.issued_on,
+        "Phiếu",
+        "tổng hợp kết quả",
+        _period(card.year, card.year, card.recruitment.structure),
     )
     evaluation = card.evaluation
     steps: list[tuple[str, Grade, str | None]] = [
@@ -162,7 +171,7 @@ def scorecard_sheets(card: Scorecard) -> list[Sheet]:
         text("Ghi chú", lambda s: s[2], 60),
     ]
     return [
-        commitment_list_sheet(card.commitments, title),
-        Sheet("Phát triển đảng viên", _recruitment_columns(False), [card.recruitment], title),
-        Sheet("Đánh giá, xếp loại", evaluation_columns, steps, title),
+        commitment_list_sheet(card.commitments, heading),
+        Sheet("Phát triển đảng viên", _recruitment_columns(False), [card.recruitment], heading),
+        Sheet("Đánh giá, xếp loại", evaluation_columns, steps, heading),
     ]

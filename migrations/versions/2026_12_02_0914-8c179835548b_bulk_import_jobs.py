@@ -5,7 +5,7 @@ summary), `import_chunk` (its file, in pieces) and `import_job_unit` (the units 
 which decide who sees it). New tables only; downgrading drops them with their rows.
 
 Revision ID: 8c179835548b
-Revises: 98a8aa1e4b4f
+Revises: 7b13ce4abe93
 Create Date: 2026-12-02 09:14:16.212906
 """
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from alembic import op
 import app.models.base
 
 revision: str = '8c179835548b'
-down_revision: str | None = '98a8aa1e4b4f'
+down_revision: str | None = '7b13ce4abe93'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from app.core.config import settings
 from tests.factories import assert_problem, make_tree, make_unit
@@ -96,8 +97,9 @@ def test_completeness_against_an_independent_count(client: TestClient, clock: Cl
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    header = next(i for i, line in enumerate(lines) if line and line[0] == "Mã đơn vị")
-    rows = [line for line in lines[header + 1 :] if line]
+    # For machines: one header row, then the rows.
+    assert lines[0][:2] == ["Mã đơn vị", "Tên đơn vị"]
+    rows = lines[1:]
     assert len(rows) == 4
     assert {row[2] for row in rows} == {"Đã phê duyệt", "Đã gửi", "Chưa gửi"}
     xlsx = client.get(
@@ -105,6 +107,17 @@ def test_completeness_against_an_independent_count(client: TestClient, clock: Cl
     )
     assert xlsx.status_code == 200
     assert xlsx.content[:2] == b"PK"
+    pdf = client.get(
+        COMPLETENESS,
+        params={"root_id": commune["id"], "period": "2025"},
+        headers={"Accept": "application/pdf"},
+    )
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
+    assert "tiến độ gửi số liệu" in text
+    assert "Phải gửi: 4 · Đã gửi: 3" in text
+    assert "Chưa gửi: 1" in text
 
 
 @pytest.mark.parametrize("period", ["2025Q5", "25", "2025-1"])

@@ -243,11 +243,11 @@ NOT_PERIOD_FIGURES: dict[tuple[str, str], str] = {
     ("DELETE", "/areas-of-charge/{area_id}"): "as above",
     ("PATCH", "/recruitment/candidates/{candidate_id}"): "personal details; dated steps are "
     "transitions, which are locked",
-    ("POST", "/evaluations/criteria-sets"): "the framework of a year; an evaluation keeps the "
+    ("POST", "/criteria-sets"): "the framework of a year; an evaluation keeps the "
     "criteria it was scored on",
-    ("PATCH", "/evaluations/criteria-sets/{criteria_set_id}"): "as above",
-    ("POST", "/evaluations/caps"): "bounds decisions to come; decided grades are locked",
-    ("PATCH", "/evaluations/caps/{cap_id}"): "as above",
+    ("PATCH", "/criteria-sets/{criteria_set_id}"): "as above",
+    ("POST", "/evaluation-caps"): "bounds decisions to come; decided grades are locked",
+    ("PATCH", "/evaluation-caps/{cap_id}"): "as above",
     ("POST", "/users"): "accounts",
     ("PATCH", "/users/{user_id}"): "accounts",
     ("POST", "/users/{user_id}/grants"): "accounts",
@@ -256,7 +256,11 @@ NOT_PERIOD_FIGURES: dict[tuple[str, str], str] = {
     ("POST", "/api-keys/{key_id}/revoke"): "credentials",
     ("POST", "/approvals"): "the approval workflow itself",
     ("POST", "/approvals/{approval_id}/transitions"): "the approval workflow itself",
-    ("POST", "/approvals/exceptions"): "the approval workflow itself",
+    ("POST", "/lock-exceptions"): "the approval workflow itself",
+    ("POST", "/webhooks"): "subscriptions to events, not figures",
+    ("PATCH", "/webhooks/{webhook_id}"): "as above",
+    ("DELETE", "/webhooks/{webhook_id}"): "as above",
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): "as above",
     ("POST", "/imports"): "each row goes through a write above and is locked there: a row of a "
     "locked period is refused (tests/imports/test_imports.py)",
 }

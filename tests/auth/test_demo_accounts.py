@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from app.auth.service import warn_about_demo_accounts
 from app.cli import alembic_config, cli, server_options
 from app.core.config import Environment, settings
+from app.core.logs import logging_config
 from app.core.security import hash_password
 from app.models import Role, utcnow
 from app.seed import load_seed
@@ -109,7 +110,8 @@ def test_serve_warns_outside_development_naming_the_demo_accounts(
     assert "CAMKET_ENV=production: demo accounts admin, huongson" in warning.getMessage()
     # Served either way, with the options the live-server tests use.
     options = server_options(host=settings.host, port=8131)
-    assert served == [options | {"factory": True, "workers": 1}] * 2
+    options |= {"factory": True, "workers": 1, "log_config": logging_config(settings.log_level)}
+    assert served == [options] * 2
 
 
 def test_no_warning_without_demo_accounts(

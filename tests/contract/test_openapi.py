@@ -1,10 +1,12 @@
 """What the OpenAPI document promises about ids, headers and the order of the checks."""
 
+import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.reports.export import MEDIA_TYPES
 from tests.factories import assert_problem, make_directive, make_unit
 
 UNITS = "/api/v1/units"
@@ -150,3 +152,91 @@ def test_sign_in_states_that_its_fields_are_not_empty(document: dict[str, Any]) 
     fields = document["components"]["schemas"][reference]["properties"]
     assert fields["username"]["minLength"] == 1
     assert fields["password"]["minLength"] == 1
+
+
+OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def test_operation_ids_are_short_unique_and_stable(document: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _path, _method, operation in operations(document)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for operation_id in ids:
+        assert OPERATION_ID.match(operation_id), operation_id
+        assert len(operation_id) <= 40, operation_id
+    # What generated clients are named after (modules, functions): changing one breaks them.
+    expected = {
+        ("get", "/healthz"): "healthz",
+        ("post", "/api/v1/auth/token"): "auth_token",
+        ("get", UNITS): "units_list",
+        ("post", UNITS): "units_create",
+        ("get", UNITS + "/{unit_id}"): "units_get",
+        ("patch", UNITS + "/{unit_id}"): "units_update",
+        ("post", UNITS + "/{unit_id}/close"): "units_close",
+        ("delete", "/api/v1/directives/{directive_id}"): "directives_delete",
+        ("get", "/api/v1/reports/recruitment"): "reports_recruitment",
+        ("get", "/api/v1/recruitment/allocations"): "recruitment_allocations",
+        ("post", "/api/v1/recruitment/allocations"): "recruitment_allocations_set",
+        ("get", "/api/v1/evaluation-caps"): "evaluation_caps_list",
+    }
+    for (method, path), operation_id in expected.items():
+        assert document["paths"][path][method]["operationId"] == operation_id
+
+
+def response_headers(document: dict[str, Any], method: str, path: str, status: str) -> set[str]:
+    return set(document["paths"][path][method]["responses"][status].get("headers", {}))
+
+
+def test_response_headers_are_declared(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
+        for status, response in operation["responses"].items():
+            assert "X-Request-ID" in response["headers"], (method, path, status)
+            if status in {"429", "503"} and "application/problem+json" in response.get(
+                "content", {}
+            ):
+                assert "Retry-After" in response["headers"], (method, path, status)
+    created = response_headers(document, "post", UNITS, "201")
+    assert {"Location", "ETag", "Idempotent-Replayed"} <= created
+    assert "ETag" in response_headers(document, "get", UNITS + "/{unit_id}", "200")
+    assert "ETag" not in response_headers(document, "get", UNITS, "200")
+    assert "Retry-After" in response_headers(document, "post", "/api/v1/auth/token", "429")
+    headers = document["components"]["headers"]
+    assert headers["X-Request-ID"]["required"] is True
+    assert headers["Location"]["required"] is True
+
+
+def test_only_sign_in_and_probes_are_public(document: dict[str, Any]) -> None:
+    public = {(m, p) for p, m, op in operations(document) if op["security"] == []}
+    assert public == {("get", "/healthz"), ("get", "/readyz"), ("post", "/api/v1/auth/token")}
+    assert document["servers"] == [{"url": "/", "description": "This service."}]
+    assert document["info"]["license"]["identifier"] == "MIT"
+
+
+def test_exports_are_declared_as_their_own_media_types(document: dict[str, Any]) -> None:
+    exporting = [
+        ("/api/v1/reports/recruitment", "reports_recruitment"),
+        ("/api/v1/reports/commitments", "reports_commitments"),
+        ("/api/v1/units/{unit_id}/scorecard", "units_scorecard"),
+        ("/api/v1/approvals/completeness", "approvals_completeness"),
+    ]
+    for path, _operation_id in exporting:
+        content = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert "application/json" in content
+        for media_type in MEDIA_TYPES.values():
+            binary = content[media_type.split(";")[0]]["schema"]
+            assert binary == {"type": "string", "format": "binary"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/api/v1/evaluations/caps", "/api/v1/evaluation-caps"),
+        ("/api/v1/evaluations/criteria-sets", "/api/v1/criteria-sets"),
+        ("/api/v1/approvals/exceptions", "/api/v1/lock-exceptions"),
+    ],
+)
+def test_moved_collections_answer_at_both_paths(
+    client: TestClient, document: dict[str, Any], old: str, new: str
+) -> None:
+    assert new in document["paths"]
+    assert not any(path.startswith(old) for path in document["paths"])
+    assert client.get(old).json() == client.get(new).json()

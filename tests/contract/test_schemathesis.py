@@ -43,6 +43,36 @@ def rejects_valid_data_only_for_rules_beyond_the_schema(
     return None
 
 
+# Headers the API sends on some answers only; each must be declared where it is sent.
+OCCASIONAL_HEADERS = (
+    "ETag",
+    "Location",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "Content-Disposition",
+    "X-Request-ID",
+)
+
+
+@schemathesis.check
+def sends_only_declared_headers(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    """The built-in `response_headers_conformance` checks that the headers a response declares
+    as required are sent; this checks the converse: what is sent is declared."""
+    declared = case.operation.definition.raw["responses"].get(str(response.status_code))
+    if declared is None:
+        return None  # an undeclared status is `status_code_conformance`'s to report
+    sent = {name.lower() for name in response.headers}
+    undeclared = [
+        name
+        for name in OCCASIONAL_HEADERS
+        if name.lower() in sent and name not in declared.get("headers", {})
+    ]
+    assert not undeclared, f"{response.status_code} sends undeclared headers {undeclared}"
+    return None
+
+
 SETTINGS = settings(
     deadline=None,
     derandomize=True,

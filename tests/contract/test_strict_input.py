@@ -137,13 +137,13 @@ def world(app: FastAPI, engine: Engine) -> Iterator[tuple[TestClient, dict[str, 
                 },
             ),
             "cap_id": post(
-                "/evaluations/caps", {"unit_id": district, "year": YEAR, "max_percent": 20}
+                "/evaluation-caps", {"unit_id": district, "year": YEAR, "max_percent": 20}
             ),
             "evaluation_id": post(
                 "/evaluations", {"unit_id": commune, "year": YEAR, "grade": "good"}
             ),
             "criteria_set_id": post(
-                "/evaluations/criteria-sets",
+                "/criteria-sets",
                 {
                     "year": YEAR,
                     "name": "Bộ tiêu chí",
@@ -169,6 +169,9 @@ def world(app: FastAPI, engine: Engine) -> Iterator[tuple[TestClient, dict[str, 
                 "/api-keys", {"role": "viewer", "unit_id": commune, "name": "Bảng tính"}
             ),
             "approval_id": post("/approvals", {"unit_id": commune, "period": str(YEAR)}),
+            "webhook_id": post(
+                "/webhooks", {"url": "https://hooks.example.org/x", "events": ["target.changed"]}
+            ),
         }
         yield client, ids
     empty_all_tables(engine)
@@ -218,7 +221,7 @@ def test_every_json_write_is_covered() -> None:
         "/api/v1/recruitment/allocations",
         "/api/v1/recruitment/candidates/{candidate_id}/transitions",
         "/api/v1/recruitment/outcomes",
-        "/api/v1/evaluations/caps",
+        "/api/v1/evaluation-caps",
         "/api/v1/evaluations/{evaluation_id}/decision",
         "/api/v1/users",
         "/api/v1/api-keys",

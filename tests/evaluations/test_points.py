@@ -26,7 +26,7 @@ from tests.factories import (
 from tests.helpers import AUDIT, Clock, ok, total
 
 EVALUATIONS = "/api/v1/evaluations"
-SETS = f"{EVALUATIONS}/criteria-sets"
+SETS = "/api/v1/criteria-sets"
 SUGGESTION = f"{EVALUATIONS}/suggestion"
 YEAR = 2026
 TODAY = date(YEAR + 1, 3, 1)

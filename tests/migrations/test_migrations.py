@@ -17,13 +17,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from app.core.config import Environment, settings
 from app.core.db import alembic_config, build_engine
 from app.generate import Scale, generate
-from app.models import ImportChunk, Role
+from app.models import ImportChunk, Role, utcnow
 from app.seed import load_seed
+from app.webhooks import deadlines
+from app.webhooks import worker as webhook_worker
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 from tests.factories import make_principal, make_unit
 
@@ -84,6 +86,17 @@ def _populate(app: FastAPI, engine: Engine) -> None:
             assert response.status_code == status, response.text
             return response.json()
 
+        # Before the changes it is to be told about.
+        ok(
+            client.post(
+                "/api/v1/webhooks",
+                json={
+                    "url": "https://hooks.example.org/camket",
+                    "events": ["candidate.step_taken", "evaluation.changed"],
+                },
+            ),
+            201,
+        )
         commune = make_unit(client)
         person = ok(client.post("/api/v1/people", json={"full_name": "Ngô Quốc Thể"}))
         ok(
@@ -208,6 +221,10 @@ def _populate(app: FastAPI, engine: Engine) -> None:
         connection.execute(
             ImportChunk.__table__.insert().values(job_id=imported["id"], seq=0, data=b"x")  # type: ignore[attr-defined]
         )
+    # A webhook worker's pass that sends nothing: the day's deadlines, the events fanned out.
+    with Session(engine) as session:
+        deadlines.check(session, date(2026, 1, 2))
+    webhook_worker.fan_out(utcnow())
 
 
 Rows = dict[str, list[dict[str, Any]]]

@@ -1,12 +1,16 @@
 """Getting started: the default key is refused outside development, demo accounts only there,
-and `camket create-user` makes the first admin."""
+and `camket create-user` makes the first admin; `--version` and the progress bars."""
+
+import io
+import sys
+from importlib.metadata import version
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.cli import cli, progress
 from app.core.config import DEFAULT_SECRET_KEY, Environment, Settings, settings
 from app.seed import load_seed
 
@@ -101,3 +105,56 @@ def test_create_user_makes_the_first_admin_and_scoped_users(anon: TestClient) ->
     )
     assert taken.exit_code != 0
     assert "taken" in taken.output
+
+
+# --- operations: version, the password prompt, progress bars ---------------------------------
+
+
+def test_version_from_the_package_metadata() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"camket {version('camket')}\n"
+
+
+def test_the_password_is_optional_and_prompted_for(anon: TestClient) -> None:
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["create-user", "--help"], terminal_width=200)
+    (line,) = [line for line in shown.output.splitlines() if "--password" in line]
+    assert "*" not in line.split("--password")[0]  # not marked as required
+    assert "required" not in line
+    created = runner.invoke(
+        cli,
+        ["create-user", "prompted", "--full-name", "Hỏi mật khẩu"],
+        input="s3cret-enough\ns3cret-enough\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert "s3cret-enough" not in created.output  # hidden while typed
+    assert _sign_in(anon, "prompted", "s3cret-enough") == 200
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress(quiet=False, total=2) as step:
+        step("units")
+        step("candidates")
+    assert "candidates" in terminal.getvalue()
+
+    for quiet, stream in ((True, _Terminal()), (False, io.StringIO())):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with progress(quiet=quiet, total=2) as step:
+            step("units")
+        assert stream.getvalue() == ""
+
+
+def test_generate_quietly_prints_the_counts_only(anon: TestClient) -> None:
+    result = CliRunner().invoke(cli, ["generate", "--scale", "commune", "--years", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("unit: ")
+    assert all(line.endswith(" rows") for line in lines)

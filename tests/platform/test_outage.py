@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from app import idempotency
+from app.core.db import sqlite_driver
 from app.core.errors import database_unavailable
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 from tests.factories import PASSWORD, assert_problem, make_principal, make_unit
@@ -42,7 +43,8 @@ def dead_database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
             blocker = Path(scratch) / "a-file"
             blocker.write_text("")
             url = make_url(f"sqlite:///{blocker / 'test.db'}")  # a file is no directory
-        dead = create_engine(url)
+        # The app's SQLite driver: its dialect knows only its own driver's errors.
+        dead = create_engine(url) if IS_POSTGRES else create_engine(url, module=sqlite_driver())
         monkeypatch.setattr(engine, "pool", dead.pool)
         yield
         dead.dispose()
@@ -95,9 +97,12 @@ def test_a_locked_sqlite_database_answers_503(
         pytest.skip("SQLite's single writer")
     unit = make_unit(client)
     # Connections that give up on a lock after 50 ms instead of the configured seconds.
-    impatient = create_engine(DATABASE_URL, connect_args={"timeout": 0.05})
+    impatient = create_engine(DATABASE_URL, module=sqlite_driver(), connect_args={"timeout": 0.05})
     monkeypatch.setattr(engine, "pool", impatient.pool)
-    holder = sqlite3.connect(make_url(DATABASE_URL).database or "", isolation_level=None)
+    # The same SQLite library as the app's: two libraries in one process do not see each
+    # other's locks (POSIX locks are per process; each SQLite tracks its own).
+    driver = sqlite_driver()
+    holder = driver.connect(make_url(DATABASE_URL).database or "", isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # the one writer's lock, held
         assert client.get(f"{UNITS}/{unit['id']}").status_code == 200  # WAL: reads go on
