@@ -14,6 +14,7 @@ from app.disciplines.router import router as disciplines_router
 from app.evaluations.criteria_router import router as criteria_router
 from app.evaluations.router import caps as caps_router
 from app.evaluations.router import router as evaluations_router
+from app.imports.router import router as imports_router
 from app.meta.router import router as meta_router
 from app.people.router import router as people_router
 from app.recruitment.router import progress as recruitment_progress_router
@@ -49,6 +50,7 @@ for router in (
     approvals_router,
     reports_router,
     scorecards_router,
+    imports_router,
     meta_router,
     rules_router,
     users_router,

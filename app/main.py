@@ -97,6 +97,11 @@ TAGS = [
         "description": "Rollups over a subtree and a period, as JSON, CSV (UTF-8 with BOM) or "
         "XLSX with Vietnamese headers.",
     },
+    {
+        "name": "imports",
+        "description": "Bulk import of CSV, XLSX or JSON rows through the single-record rules: "
+        "dry runs, all-or-nothing imports, background jobs, templates.",
+    },
     {"name": "meta", "description": "Enumerations with their Vietnamese labels."},
     {"name": "auth", "description": "Sign in (OAuth2 password flow), who am I, change password."},
     {"name": "users", "description": "Accounts and their grants: a role on a unit's subtree."},
@@ -175,7 +180,11 @@ def create_app() -> FastAPI:
         minimum_size=settings.gzip_min_bytes,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, XLSX_MEDIA_TYPE),
     )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger=("/api/v1/imports", settings.import_max_bytes),
+    )
     install_metrics(app, engine)
     app.add_exception_handler(ReplayError, replay_response)
     # A probe with a body over the size limit is refused like any request.

@@ -53,6 +53,21 @@ def record_event(
     from_audit(session, event)
 
 
+# Set in `session.info` by `one_transaction`: `audited` then flushes instead of committing.
+_BATCH = "audited_batch"
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """Many audited changes in one transaction (a bulk import): inside the block each `audited`
+    change is flushed, not committed, and the caller commits or rolls back once at the end."""
+    session.info[_BATCH] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_BATCH, None)
+
+
 class _Own(Enum):
     UNIT = "the entity's own unit"
 
@@ -99,7 +114,10 @@ def audited(
         before=before,
         unit_id=_unit_of(entity) if unit_id is OWN_UNIT else unit_id,
     )
-    session.commit()
+    if session.info.get(_BATCH):
+        session.flush()
+    else:
+        session.commit()
 
 
 def list_events(

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # no header, e.g. curl, gets Vietnamese too; it can ask for English with the header).
     default_language: Literal["vi", "en"] = "vi"
     idempotency_hours: Annotated[int, Field(ge=1)] = 24
+    # Bulk imports (app/imports): larger files answer 413; files above the second size run as
+    # a background job (GET /imports/{id}) instead of while the client waits.
+    import_max_bytes: Annotated[int, Field(ge=1024)] = 50 * 1_048_576
+    import_background_bytes: Annotated[int, Field(ge=0)] = 1_048_576
     # Dates and years a payload may name: from this day (the founding of the Communist Party of
     # Vietnam, 3 February 1930: nothing the service records is older) to the end of the year
     # this many years from today (plans look a few years ahead; 9999-12-31 is a typing mistake).

@@ -18,6 +18,8 @@ from app.models import (
     EvaluationStatus,
     EventType,
     Grade,
+    ImportKind,
+    ImportStatus,
     LineageKind,
     PeriodKind,
     Post,
@@ -54,6 +56,8 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "discipline_form": DisciplineForm,
     "approval_status": ApprovalStatus,
     "approval_action": ApprovalAction,
+    "import_kind": ImportKind,
+    "import_status": ImportStatus,
     "webhook_event_type": EventType,
     "webhook_delivery_status": DeliveryStatus,
 }

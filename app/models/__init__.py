@@ -34,6 +34,8 @@ from app.models.enums import (
     DisciplineForm,
     EvaluationStatus,
     Grade,
+    ImportKind,
+    ImportStatus,
     PeriodKind,
     Post,
     Sex,
@@ -41,6 +43,7 @@ from app.models.enums import (
     UnitKind,
 )
 from app.models.evaluation import CriteriaSet, Evaluation, ExcellenceCap
+from app.models.imports import ImportChunk, ImportJob, ImportJobUnit
 from app.models.person import (
     AreaOfCharge,
     AreaOfChargeBase,
@@ -134,6 +137,11 @@ __all__ = [
     "Grant",
     "GrantBase",
     "IdempotencyRecord",
+    "ImportChunk",
+    "ImportJob",
+    "ImportJobUnit",
+    "ImportKind",
+    "ImportStatus",
     "LineageKind",
     "LockException",
     "OutboxEvent",

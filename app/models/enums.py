@@ -204,3 +204,19 @@ class ApprovalAction(LabelledEnum):
     return_ = "return", "Trả lại"
     withdraw = "withdraw", "Rút phê duyệt"
     resubmit = "resubmit", "Gửi lại"
+
+
+class ImportKind(LabelledEnum):
+    """What the rows of a bulk import are (app/imports)."""
+
+    candidates = "candidates", "Quần chúng ưu tú (nguồn phát triển đảng viên)"
+    outcomes = "outcomes", "Kết quả kết nạp báo cáo theo số lượng"
+    targets = "targets", "Chỉ tiêu kết nạp"
+    commitments = "commitments", "Cam kết"
+
+
+class ImportStatus(LabelledEnum):
+    queued = "queued", "Đang chờ"
+    running = "running", "Đang chạy"
+    succeeded = "succeeded", "Hoàn thành"
+    failed = "failed", "Không thành công"

@@ -16,6 +16,16 @@ from app.recruitment.schemas import RecruitmentFigures
 from app.reports.document import Column, Heading, Issuer, Sheet, text
 from app.reports.schemas import CommitmentLine, CommitmentsReport, RecruitmentReport, Scorecard
 
+# Headers an import reads back (app/imports): an export edited in Excel imports as it is.
+UNIT_CODE = "Mã đơn vị"
+UNIT_NAME = "Tên đơn vị"
+TARGET = "Chỉ tiêu kết nạp"
+COMMITMENT_TITLE = "Nội dung cam kết"
+COMMITMENT_KIND = "Loại"
+COMMITMENT_CATEGORY = "Lĩnh vực"
+DEADLINE = "Thời hạn"
+TOTALS_PREFIX = "Tổng cộng: "
+
 
 def _entry(attribute: str, key: Any) -> Callable[[Any], Any]:
     """The value under `key` of a row's mapping `attribute`."""
@@ -49,13 +59,13 @@ def _below_first_level(row: Any) -> int:
 
 def _recruitment_columns(with_depth: bool) -> list[Column]:
     columns = [
-        text("Mã đơn vị", lambda r: r.code, 18),
-        text("Tên đơn vị", lambda r: r.name, 36, indent=_below_first_level),
+        text(UNIT_CODE, lambda r: r.code, 18),
+        text(UNIT_NAME, lambda r: r.name, 36, indent=_below_first_level),
     ]
     if with_depth:
         columns.append(Column("Cấp (so với đơn vị báo cáo)", lambda r: getattr(r, "depth", 0), 9))
     columns += [
-        Column("Chỉ tiêu kết nạp", lambda r: r.target),
+        Column(TARGET, lambda r: r.target),
         Column("Kết nạp (hồ sơ từng người)", lambda r: r.admitted_individual),
         Column("Kết nạp (báo cáo số lượng)", lambda r: r.admitted_reported),
         Column("Tổng số kết nạp", lambda r: r.admitted),
@@ -72,7 +82,7 @@ def _recruitment_columns(with_depth: bool) -> list[Column]:
 
 
 def _totals(figures: RecruitmentFigures) -> RecruitmentFigures:
-    return figures.model_copy(update={"name": f"Tổng cộng: {figures.name}"})
+    return figures.model_copy(update={"name": f"{TOTALS_PREFIX}{figures.name}"})
 
 
 def recruitment_sheets(report: RecruitmentReport, issuer: Issuer) -> list[Sheet]:
@@ -90,8 +100,8 @@ def recruitment_sheets(report: RecruitmentReport, issuer: Issuer) -> list[Sheet]
 
 def _commitment_summary_columns() -> list[Column]:
     columns = [
-        text("Mã đơn vị", lambda r: r.code, 18),
-        text("Tên đơn vị", lambda r: r.name, 36),
+        text(UNIT_CODE, lambda r: r.code, 18),
+        text(UNIT_NAME, lambda r: r.name, 36),
         Column("Tổng số cam kết", lambda r: r.total),
     ]
     columns += [Column(s.label, _entry("by_status", s)) for s in CommitmentStatus]
@@ -106,14 +116,14 @@ def _commitment_summary_columns() -> list[Column]:
 
 def _commitment_list_columns() -> list[Column]:
     return [
-        text("Mã đơn vị", lambda c: c.unit_code, 18),
-        text("Tên đơn vị", lambda c: c.unit_name, 30),
-        text("Nội dung cam kết", lambda c: c.title, 50),
-        text("Loại", lambda c: c.kind.label, 18),
-        text("Lĩnh vực", lambda c: c.category.label, 30),
+        text(UNIT_CODE, lambda c: c.unit_code, 18),
+        text(UNIT_NAME, lambda c: c.unit_name, 30),
+        text(COMMITMENT_TITLE, lambda c: c.title, 50),
+        text(COMMITMENT_KIND, lambda c: c.kind.label, 18),
+        text(COMMITMENT_CATEGORY, lambda c: c.category.label, 30),
         text("Trạng thái", lambda c: c.status.label, 18),
         Column("Tiến độ (%)", lambda c: c.progress_percent, 10),
-        Column("Thời hạn", lambda c: c.deadline, 12),
+        Column(DEADLINE, lambda c: c.deadline, 12),
         text("Quá hạn", lambda c: "Có" if c.overdue else "Không", 10),
         text("Đồng chí trực tiếp chỉ đạo", lambda c: c.directing_person_name, 28),
     ]
@@ -131,7 +141,7 @@ def commitments_sheets(report: CommitmentsReport, issuer: Issuer) -> list[Sheet]
         "thực hiện cam kết giải quyết việc khó, vấn đề bức xúc",
         _period(report.period, report.structure),
     )
-    totals = report.totals.model_copy(update={"name": f"Tổng cộng: {report.totals.name}"})
+    totals = report.totals.model_copy(update={"name": f"{TOTALS_PREFIX}{report.totals.name}"})
     by_status = report.totals.by_status_and_category
     matrix_columns = [text("Trạng thái", lambda status: status.label, 28)]
     matrix_columns += [Column(c.label, _cell(by_status, c), 18) for c in CommitmentCategory]

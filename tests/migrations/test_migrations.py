@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel
 from app.core.config import Environment, settings
 from app.core.db import alembic_config, build_engine
 from app.generate import Scale, generate
-from app.models import Role, utcnow
+from app.models import ImportChunk, Role, utcnow
 from app.seed import load_seed
 from app.webhooks import deadlines
 from app.webhooks import worker as webhook_worker
@@ -210,6 +210,17 @@ def _populate(app: FastAPI, engine: Engine) -> None:
             "/api/v1/auth/token", data={"username": "migration-admin", "password": "wrong!"}
         )
         assert refused.status_code == 401
+        row = {"unit_id": cell["id"], "period_start": "2023-01-01", "period_end": "2023-12-31"}
+        imported = ok(
+            client.post(
+                "/api/v1/imports", json={"kind": "outcomes", "rows": [row | {"admitted": 1}]}
+            )
+        )
+    # A queued job's file (a job run deletes its chunks).
+    with engine.begin() as connection:
+        connection.execute(
+            ImportChunk.__table__.insert().values(job_id=imported["id"], seq=0, data=b"x")  # type: ignore[attr-defined]
+        )
     # A webhook worker's pass that sends nothing: the day's deadlines, the events fanned out.
     with Session(engine) as session:
         deadlines.check(session, date(2026, 1, 2))
