@@ -169,6 +169,7 @@ STATUS_TITLES: dict[int, Msg] = {
     405: t("Method Not Allowed"),
     406: t("Not Acceptable"),
     409: t("Conflict"),
+    410: t("Gone"),
     412: t("Precondition Failed"),
     413: t("Content Too Large"),
     415: t("Unsupported Media Type"),

@@ -70,8 +70,8 @@ def _json_schema(response: dict[str, Any] | None, schemas: Schemas) -> dict[str,
 
 
 def _is_list(schema: dict[str, Any]) -> bool:
-    """A page of records (`{items, total, limit, offset}`) or a plain array."""
-    page = set(schema.get("properties", {})) == {"items", "total", "limit", "offset"}
+    """A page of records (`{items, total, limit, offset, next_cursor}`) or a plain array."""
+    page = {"items", "total", "limit", "offset"} <= set(schema.get("properties", {}))
     return page or schema.get("type") == "array"
 
 
