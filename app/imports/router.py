@@ -30,7 +30,11 @@ from app.reports.export import XLSX_MEDIA_TYPE
 router = APIRouter(prefix="/imports", tags=["imports"])
 Body = TypeVar("Body", bound=BaseModel)
 
-_FILE_SCHEMA = ImportFileIn.model_json_schema()
+# Nested models as references to the document's components (ImportKind is one already: the
+# job's answer names it), not as $defs local to the body, which refer to nothing.
+_REFS = "#/components/schemas/{model}"
+_FILE_SCHEMA = ImportFileIn.model_json_schema(ref_template=_REFS)
+_FILE_SCHEMA.pop("$defs", None)
 _FILE_SCHEMA["required"] = ["kind", "file"]
 _FILE_SCHEMA["properties"]["file"] = {
     "type": "string",
@@ -38,12 +42,14 @@ _FILE_SCHEMA["properties"]["file"] = {
     "description": "CSV (UTF-8) or XLSX; its header row names the template's columns "
     "(GET /imports/templates/{kind}).",
 }
+_ROWS_SCHEMA = ImportRowsIn.model_json_schema(ref_template=_REFS)
+_ROWS_SCHEMA.pop("$defs", None)
 _BODY = {
     "requestBody": {
         "required": True,
         "content": {
             "multipart/form-data": {"schema": _FILE_SCHEMA},
-            "application/json": {"schema": ImportRowsIn.model_json_schema()},
+            "application/json": {"schema": _ROWS_SCHEMA},
         },
     }
 }
