@@ -25,7 +25,7 @@ from app.imports.files import FileFormat, read_table, sniff
 from app.imports.kinds import KINDS
 from app.imports.schemas import ImportFileIn, ImportPublic, ImportRowsIn, ImportSummary
 from app.models import ImportJob, ImportKind
-from app.reports.export import XLSX_MEDIA_TYPE
+from app.reports.export import CONTENT_DISPOSITION, XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Body = TypeVar("Body", bound=BaseModel)
@@ -199,7 +199,10 @@ def _answer(response: Response, job: ImportJob) -> ImportPublic:
     "/templates/{kind}",
     response_class=Response,
     responses={
-        200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+        200: {
+            "content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {"Content-Disposition": CONTENT_DISPOSITION},
+        },
         **problem_responses(404),
     },
     summary="An empty XLSX with the kind's Vietnamese headers",

@@ -150,6 +150,10 @@ def export(fmt: ExportFormat, sheets: list[Sheet], filename: str, layout: Layout
 
 # The 200 of an exporting operation: JSON (from its response model) and each file format as
 # bytes of its own media type, with the file name a download keeps.
+CONTENT_DISPOSITION = {
+    "description": "`attachment; filename=...` on a file; absent on JSON.",
+    "schema": {"type": "string"},
+}
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON by default; a file with `format=` ("
@@ -160,11 +164,6 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
             for fmt, media_type in MEDIA_TYPES.items()
             if fmt in FILE_FORMATS
         },
-        "headers": {
-            "Content-Disposition": {
-                "description": "`attachment; filename=...` on a file; absent on JSON.",
-                "schema": {"type": "string"},
-            }
-        },
+        "headers": {"Content-Disposition": CONTENT_DISPOSITION},
     }
 }
