@@ -151,11 +151,14 @@ def _note_refusal(kind: Kind, number: int, error: Exception, summary: Summary) -
 
 def _begin(session: Session) -> None:
     """Make sure the transaction is open before the first savepoint: SQLite's driver opens one
-    only at a write, and a SAVEPOINT outside a transaction would begin one its RELEASE commits."""
+    only at a write, and a SAVEPOINT outside a transaction would begin one its RELEASE commits.
+    IMMEDIATE: the import writes, so it takes SQLite's one writer's lock now (waiting its turn
+    up to busy_timeout); a plain BEGIN reads first, and its first write then fails at once
+    (SQLITE_BUSY, a 503) whenever another writer committed since its reads began."""
     connection = session.connection()
     driver: Any = connection.connection.dbapi_connection
     if connection.dialect.name == "sqlite" and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def run_rows(
